@@ -1,0 +1,365 @@
+"""The runtime: assembles the hub, the timers, the coordinator and the agent pools."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import functools
+import inspect
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import pykka
+
+from actorflow.actors import (
+    AddPool,
+    Agent,
+    AgentActor,
+    AgentInfo,
+    CancelRun,
+    Coordinator,
+    GetPools,
+    Shutdown,
+    StartRun,
+)
+from actorflow.bus import AgentPool, EventHub, RestartPolicy, TimerService, get_logger
+from actorflow.bus import iter_events as _iter_events
+from actorflow.contracts import (
+    Event,
+    FrozenMap,
+    RunResult,
+    RuntimeStoppedError,
+    WorkflowSpec,
+    freeze,
+    load_workflow,
+)
+
+_log = get_logger("runtime")
+
+WorkflowSource = WorkflowSpec | str | Path | Mapping[str, Any]
+
+
+def _agent_class(agent: Callable[[], Agent]) -> type:
+    """The class behind an agent factory, without calling it when that can be avoided."""
+    target: Any = agent
+    while isinstance(target, functools.partial):
+        target = target.func
+    if isinstance(target, type):
+        return target
+    return type(agent())
+
+
+class RunHandle:
+    """A submitted run: its id, its result when done, and a way to cancel it."""
+
+    __slots__ = ("_future", "_runtime", "run_id", "workflow")
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        run_id: str,
+        workflow: WorkflowSpec,
+        future: concurrent.futures.Future[RunResult],
+    ) -> None:
+        self._runtime = runtime
+        self._future = future
+        self.run_id = run_id
+        self.workflow = workflow
+
+    def result(self, timeout: float | None = None) -> RunResult:
+        """Wait for the run's result.
+
+        Raises:
+            TimeoutError: the run did not finish within ``timeout`` seconds (it goes on).
+        """
+        try:
+            return self._future.result(timeout)
+        except concurrent.futures.TimeoutError:
+            raise TimeoutError(
+                f"run {self.run_id} did not finish within {timeout}s (it is still running)"
+            ) from None
+
+    async def wait(self) -> RunResult:
+        """Await the run's result without blocking the event loop."""
+        return await asyncio.wrap_future(self._future)
+
+    def done(self) -> bool:
+        return self._future.done()
+
+    def cancel(self, reason: str = "cancelled by request") -> None:
+        """Ask for the run to be cancelled; in-flight stages get their cancel token set."""
+        self._runtime.cancel(self.run_id, reason)
+
+    def add_done_callback(self, callback: Callable[[RunResult], None]) -> None:
+        """Call ``callback(result)`` (in the coordinator's thread) when the run ends."""
+        self._future.add_done_callback(lambda f: callback(f.result()))
+
+    def __repr__(self) -> str:
+        return f"RunHandle({self.run_id!r}, workflow={self.workflow.name!r})"
+
+
+class Runtime:
+    """An actorflow runtime: agents, a coordinator and the progress signals.
+
+    Use it as a context manager (``with Runtime() as rt`` or ``async with``); leaving
+    the block cancels what still runs and stops every actor thread.
+
+    Args:
+        keep_events: finished runs whose events stay in memory for late listeners.
+        stop_timeout_s: how long ``stop`` waits for actor threads to end.
+    """
+
+    def __init__(self, *, keep_events: int = 1024, stop_timeout_s: float = 10.0) -> None:
+        self._keep_events = keep_events
+        self._stop_timeout_s = stop_timeout_s
+        self._lock = threading.Lock()
+        self._started = False
+        self._stopped = False
+        self._agents: dict[str, AgentInfo] = {}
+        self._threads: set[threading.Thread] = set()
+        self._hub: EventHub | None = None
+        self._timers: TimerService | None = None
+        self._coordinator: pykka.ActorRef[Coordinator] | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> Runtime:
+        """Start the coordinator and its services (idempotent)."""
+        with self._lock:
+            if self._stopped:
+                raise RuntimeStoppedError("this runtime was stopped; make a new one")
+            if self._started:
+                return self
+            self._hub = EventHub(keep_finished=self._keep_events)
+            self._timers = TimerService()
+            self._coordinator = Coordinator.start(hub=self._hub, timers=self._timers)
+            self._started = True
+        return self
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Cancel unfinished runs, stop every actor and join their threads."""
+        with self._lock:
+            if not self._started or self._stopped:
+                self._stopped = True
+                return
+            self._stopped = True
+        budget = self._stop_timeout_s if timeout is None else timeout
+        deadline = time.monotonic() + budget
+        assert self._coordinator is not None and self._timers is not None and self._hub
+        try:
+            self._coordinator.ask(Shutdown(), timeout=budget)
+            self._coordinator.stop(block=True, timeout=max(0.1, deadline - time.monotonic()))
+        except (pykka.ActorDeadError, pykka.Timeout) as exc:
+            _log.warning("coordinator did not stop cleanly", error=repr(exc))
+        for thread in list(self._threads):
+            thread.join(max(0.0, deadline - time.monotonic()))
+        stuck = [t.name for t in self._threads if t.is_alive()]
+        if stuck:
+            _log.warning("agent threads still busy after stop", threads=stuck)
+        self._timers.stop()
+        self._hub.close(max(0.1, deadline - time.monotonic()))
+
+    def __enter__(self) -> Runtime:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> Runtime:
+        return self.start()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await asyncio.to_thread(self.stop)
+
+    @property
+    def running(self) -> bool:
+        return self._started and not self._stopped
+
+    def _require(self) -> pykka.ActorRef[Coordinator]:
+        if not self._started:
+            self.start()
+        if self._stopped or self._coordinator is None:
+            raise RuntimeStoppedError("the runtime is stopped")
+        return self._coordinator
+
+    @property
+    def hub(self) -> EventHub:
+        """The event hub (for subscribers such as the run store)."""
+        self._require()
+        assert self._hub is not None
+        return self._hub
+
+    # -- agents ---------------------------------------------------------------------------
+
+    def register_agent(
+        self,
+        name: str,
+        agent: Callable[[], Agent],
+        *,
+        concurrency: int = 1,
+        max_restarts: int = 5,
+        restart_window_s: float = 60.0,
+    ) -> None:
+        """Register an agent kind (replacing one of the same name).
+
+        Args:
+            name: the name stages use in ``agent = "..."``.
+            agent: an ``Agent`` subclass, or any callable returning a new agent instance
+                (e.g. ``functools.partial(MyAgent, setting=1)``); called once per actor.
+            concurrency: how many actors perform this agent's stages at once.
+            max_restarts: actor deaths tolerated within ``restart_window_s`` before the
+                agent is given up on and its stages fail.
+            restart_window_s: the window of the restart intensity limit.
+        """
+        coordinator = self._require()
+        probe_cls = _agent_class(agent)
+        perform = getattr(probe_cls, "perform", None)
+        info = AgentInfo(
+            name=name,
+            role=getattr(probe_cls, "role", "") or name,
+            description=getattr(probe_cls, "description", "") or (probe_cls.__doc__ or "").strip(),
+            expertise=tuple(getattr(probe_cls, "expertise", ())),
+            concurrency=concurrency,
+            is_async=inspect.iscoroutinefunction(perform),
+        )
+
+        def spawn(member: int) -> Any:
+            return AgentActor.start(
+                pool=name,
+                member=member,
+                factory=agent,
+                coordinator=coordinator,
+                threads=self._threads,
+            )
+
+        pool = AgentPool(
+            name,
+            spawn,
+            concurrency=concurrency,
+            restart=RestartPolicy(max_restarts=max_restarts, window_s=restart_window_s),
+            info=info,
+        )
+        coordinator.ask(AddPool(pool))
+        with self._lock:
+            self._agents[name] = info
+
+    @property
+    def agent_names(self) -> frozenset[str]:
+        with self._lock:
+            return frozenset(self._agents)
+
+    def agents(self) -> list[AgentInfo]:
+        """Every agent kind with its capabilities and live statistics."""
+        pools = self._require().ask(GetPools(), timeout=10)
+        out = []
+        for name, (info, stats, broken) in sorted(pools.items()):
+            out.append(
+                AgentInfo(
+                    name=name,
+                    role=info.role,
+                    description=info.description,
+                    expertise=info.expertise,
+                    concurrency=info.concurrency,
+                    is_async=info.is_async,
+                    healthy=broken is None,
+                    problem=broken,
+                    executions=stats.executions,
+                    successes=stats.successes,
+                    failures=stats.failures,
+                    mean_duration_s=stats.mean_duration_s,
+                    restarts=stats.restarts,
+                    busy=stats.busy,
+                    waiting=stats.waiting,
+                )
+            )
+        return out
+
+    # -- runs -----------------------------------------------------------------------------
+
+    def validate(self, workflow: WorkflowSource) -> WorkflowSpec:
+        """Load (if needed) and validate a workflow against the registered agents.
+
+        Raises:
+            WorkflowValidationError: naming the stages and fields at fault.
+        """
+        return load_workflow(workflow, agents=self.agent_names)
+
+    def submit(
+        self,
+        workflow: WorkflowSource,
+        input: Mapping[str, Any] | None = None,
+        *,
+        context: Mapping[str, Any] | None = None,
+        run_id: str | None = None,
+    ) -> RunHandle:
+        """Start a run and return at once.
+
+        Args:
+            workflow: a ``WorkflowSpec``, a path to a TOML/JSON file or a dict.
+            input: the run's input (plain data; it is deeply frozen).
+            context: extra values every stage sees in ``request.context``.
+            run_id: an id of your own (must be unique); a UUID by default.
+
+        Raises:
+            WorkflowValidationError: the workflow is invalid; nothing ran.
+            UnfreezableError: ``input`` or ``context`` holds a value that is not plain data.
+        """
+        coordinator = self._require()
+        spec = self.validate(workflow)
+        frozen_input: FrozenMap = freeze(dict(input or {}), where="input")
+        frozen_context: FrozenMap = freeze(dict(context or {}), where="context")
+        run_id = run_id or uuid.uuid4().hex
+        future: concurrent.futures.Future[RunResult] = concurrent.futures.Future()
+        coordinator.tell(StartRun(run_id, spec, frozen_input, frozen_context, future))
+        return RunHandle(self, run_id, spec, future)
+
+    def run(
+        self,
+        workflow: WorkflowSource,
+        input: Mapping[str, Any] | None = None,
+        *,
+        context: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> RunResult:
+        """Submit a run and wait for its result (see :meth:`submit`)."""
+        return self.submit(workflow, input, context=context).result(timeout)
+
+    async def arun(
+        self,
+        workflow: WorkflowSource,
+        input: Mapping[str, Any] | None = None,
+        *,
+        context: Mapping[str, Any] | None = None,
+    ) -> RunResult:
+        """Submit a run and await its result without blocking the event loop."""
+        return await self.submit(workflow, input, context=context).wait()
+
+    def cancel(self, run_id: str, reason: str = "cancelled by request") -> None:
+        """Ask for a run to be cancelled (a no-op if it already finished)."""
+        self._require().tell(CancelRun(run_id, reason))
+
+    def events(self, run_id: str | None = None) -> AsyncIterator[Event]:
+        """Async iterator over a run's events (past ones first), ending with its end.
+
+        With no ``run_id``, every run's events from now on, until you stop iterating.
+        """
+        return _iter_events(self.hub, run_id)
+
+    def history(self, run_id: str) -> list[Event]:
+        """The events of a run still held in memory."""
+        return self.hub.history(run_id)

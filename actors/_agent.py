@@ -1,0 +1,125 @@
+"""The ``Agent`` base class users subclass, and the request a stage hands it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from actorflow.bus import CancelToken, ProgressFn
+from actorflow.contracts import FrozenMap, StageOutcome, StageSpec
+
+
+@dataclass(frozen=True, slots=True)
+class StageRequest:
+    """Everything one attempt of a stage may use.
+
+    Attributes:
+        run_id: the run.
+        workflow: the workflow's name.
+        stage: the stage's spec (``task`` and ``params`` are shortcuts to it).
+        attempt: 1 for the first attempt, 2 for the first retry, ...
+        input: the run's input, deeply frozen.
+        dependencies: the outcomes of the stage's dependencies, by stage name.
+        context: a frozen snapshot of the run's context.
+        cancel: set when the attempt is cancelled or times out; poll it in long loops.
+    """
+
+    run_id: str
+    workflow: str
+    stage: StageSpec
+    attempt: int
+    input: FrozenMap
+    dependencies: FrozenMap
+    context: FrozenMap
+    cancel: CancelToken
+    _progress: ProgressFn = field(repr=False)
+
+    @property
+    def task(self) -> str:
+        return self.stage.task
+
+    @property
+    def params(self) -> FrozenMap:
+        return self.stage.params
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancel.cancelled
+
+    def output(self, stage: str, default: Any = None) -> Any:
+        """The output of dependency ``stage`` (``default`` if it has none or failed)."""
+        outcome: StageOutcome | None = self.dependencies.get(stage)
+        if outcome is None or outcome.output is None:
+            return default
+        return outcome.output
+
+    @property
+    def outputs(self) -> FrozenMap:
+        """Outputs of the dependencies that succeeded, by stage name."""
+        return FrozenMap(
+            {name: o.output for name, o in self.dependencies.items() if o.status == "succeeded"}
+        )
+
+    def report_progress(self, fraction: float, message: str = "") -> None:
+        """Report how far the stage is, as a fraction from 0 to 1, with a short message."""
+        self._progress(fraction, message)
+
+    def raise_if_cancelled(self) -> None:
+        """Raise ``RunCancelledError`` if this attempt was cancelled or timed out."""
+        self.cancel.raise_if_cancelled()
+
+
+class Agent:
+    """Base class of every agent: subclass it and implement :meth:`perform`.
+
+    One instance is made per actor of the pool (``concurrency`` of them), so an instance
+    may keep connections or caches of its own; it never shares them with other actors.
+    ``perform`` (and ``setup``/``teardown``) may be plain methods or ``async def``;
+    coroutines run on an event loop owned by the actor's thread.
+
+    Class attributes describe the agent for the CLI, the API and the dashboard.
+    """
+
+    role: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    expertise: ClassVar[tuple[str, ...]] = ()
+
+    def setup(self) -> None | Awaitable[None]:
+        """Called once in the actor's thread before the first stage."""
+        return None
+
+    def teardown(self) -> None | Awaitable[None]:
+        """Called once in the actor's thread when the actor stops."""
+        return None
+
+    def perform(self, request: StageRequest) -> Any:
+        """Perform one attempt of a stage and return its output.
+
+        The output must be plain data (str, numbers, Decimal, dates, dict, list, tuple),
+        a frozen msgspec Struct or ``Records``; it is frozen before it leaves the actor.
+        Raise to fail the attempt: I/O errors and timeouts are retried (if the stage has
+        retries), validation errors never are.
+        """
+        raise NotImplementedError(f"{type(self).__name__}.perform is not implemented")
+
+
+@dataclass(frozen=True, slots=True)
+class AgentInfo:
+    """An agent kind as the CLI, the API and the dashboard show it."""
+
+    name: str
+    role: str
+    description: str
+    expertise: tuple[str, ...]
+    concurrency: int
+    is_async: bool
+    healthy: bool = True
+    problem: str | None = None
+    executions: int = 0
+    successes: int = 0
+    failures: int = 0
+    mean_duration_s: float = 0.0
+    restarts: int = 0
+    busy: int = 0
+    waiting: int = 0

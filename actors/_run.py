@@ -1,0 +1,186 @@
+"""The state of one run inside the coordinator: stages, steps, outcomes.
+
+Plain objects owned by the coordinator's thread; the scheduling decisions that depend
+only on this state (which stages may start now) live here, the side effects (pools,
+timers, events) in the coordinator.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from actorflow.bus import CancelToken, Envelope, ProgressReporter, RunProgress, TimerHandle
+from actorflow.contracts import (
+    STAGE_TERMINAL,
+    ErrorInfo,
+    FrozenMap,
+    RunResult,
+    RunStatus,
+    StageOutcome,
+    StageSpec,
+    StageStatus,
+    WorkflowSpec,
+)
+
+
+@dataclass(slots=True)
+class StageState:
+    spec: StageSpec
+    status: StageStatus = "pending"
+    attempt: int = 0
+    started_at: float | None = None
+    finished_at: float | None = None
+    t0: float = 0.0
+    output: Any = None
+    error: ErrorInfo | None = None
+    envelope: Envelope | None = None
+    cancel: CancelToken | None = None
+    reporter: ProgressReporter | None = None
+    timer: TimerHandle | None = None
+    retry_timer: TimerHandle | None = None
+    outcome: StageOutcome | None = None
+    blocked_by: int = 0
+    dependents: list[str] = field(default_factory=list)
+
+    @property
+    def terminal(self) -> bool:
+        return self.status in STAGE_TERMINAL
+
+    def make_outcome(self) -> StageOutcome:
+        duration = 0.0
+        if self.started_at is not None and self.finished_at is not None:
+            duration = max(0.0, self.finished_at - self.started_at)
+        self.outcome = StageOutcome(
+            stage=self.spec.name,
+            agent=self.spec.agent,
+            status=self.status,
+            output=self.output,
+            error=self.error,
+            attempts=self.attempt,
+            started_at=self.started_at,
+            finished_at=self.finished_at,
+            duration_s=duration,
+        )
+        return self.outcome
+
+
+def plan_steps(spec: WorkflowSpec) -> list[tuple[str, ...]]:
+    """Sequential plan: one stage per step in declaration order, a group as one step."""
+    steps: list[list[str]] = []
+    group_step: dict[str, int] = {}
+    for stage in spec.stages:
+        group = stage.parallel_group
+        if group is not None and group in group_step:
+            steps[group_step[group]].append(stage.name)
+            continue
+        if group is not None:
+            group_step[group] = len(steps)
+        steps.append([stage.name])
+    return [tuple(step) for step in steps]
+
+
+class Run:
+    """One run in flight."""
+
+    __slots__ = (
+        "completed",
+        "context",
+        "deadline",
+        "future",
+        "input",
+        "progress",
+        "run_id",
+        "spec",
+        "stages",
+        "started_at",
+        "status",
+        "step",
+        "steps",
+        "t0",
+        "terminal_count",
+    )
+
+    def __init__(
+        self,
+        run_id: str,
+        spec: WorkflowSpec,
+        input: FrozenMap,
+        context: FrozenMap,
+        future: concurrent.futures.Future[RunResult],
+    ) -> None:
+        self.run_id = run_id
+        self.spec = spec
+        self.input = input
+        self.context = context
+        self.future = future
+        self.started_at = time.time()
+        self.t0 = time.monotonic()
+        self.status: RunStatus = "running"
+        self.stages: dict[str, StageState] = {s.name: StageState(s) for s in spec.stages}
+        for stage in spec.stages:
+            self.stages[stage.name].blocked_by = len(stage.depends_on)
+            for dep in stage.depends_on:
+                self.stages[dep].dependents.append(stage.name)
+        self.steps = [] if spec.parallel else plan_steps(spec)
+        self.step = -1
+        self.completed: list[str] = []
+        self.terminal_count = 0
+        self.progress = RunProgress(run_id, len(spec.stages))
+        self.deadline: TimerHandle | None = None
+
+    @property
+    def all_terminal(self) -> bool:
+        return self.terminal_count == len(self.stages)
+
+    def initially_ready(self) -> list[StageState]:
+        """Stages that may start when the run starts."""
+        if self.spec.parallel:
+            return [s for s in self.stages.values() if s.blocked_by == 0]
+        return self.next_step()
+
+    def ready_after(self, finished: StageState) -> list[StageState]:
+        """Stages that may start now that ``finished`` reached a terminal state."""
+        if self.spec.parallel:
+            ready = []
+            for name in finished.dependents:
+                dependent = self.stages[name]
+                dependent.blocked_by -= 1
+                if dependent.blocked_by == 0 and dependent.status == "pending":
+                    ready.append(dependent)
+            return ready
+        if all(self.stages[name].terminal for name in self.steps[self.step]):
+            return self.next_step()
+        return []
+
+    def next_step(self) -> list[StageState]:
+        self.step += 1
+        if self.step >= len(self.steps):
+            return []
+        return [self.stages[name] for name in self.steps[self.step]]
+
+    def dependencies_of(self, state: StageState) -> FrozenMap:
+        outcomes = {}
+        for dep in state.spec.depends_on:
+            outcome = self.stages[dep].outcome
+            assert outcome is not None  # rule 1: dependencies are terminal before we start
+            outcomes[dep] = outcome
+        return FrozenMap(outcomes)
+
+    def result(self, error: ErrorInfo | None) -> RunResult:
+        finished = time.time()
+        return RunResult(
+            run_id=self.run_id,
+            workflow=self.spec.name,
+            status=self.status,
+            stages=FrozenMap(
+                {name: s.outcome or s.make_outcome() for name, s in self.stages.items()}
+            ),
+            execution_time_s=time.monotonic() - self.t0,
+            completed_stages=tuple(self.completed),
+            error=error,
+            started_at=self.started_at,
+            finished_at=finished,
+        )

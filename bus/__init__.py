@@ -1,0 +1,31 @@
+"""Message routing, agent pools, progress signals and the asyncio bridge."""
+
+from . import signals
+from ._bridge import await_future, await_pykka, iter_events
+from ._cancel import CancelToken
+from ._envelope import Envelope, ProgressFn
+from ._hub import EventHub
+from ._log import get_logger
+from ._pool import AgentPool, MemberRef, PoolStats, RestartPolicy
+from ._progress import ProgressReporter, RunProgress
+from ._timers import TimerHandle, TimerService
+
+__all__ = [
+    "AgentPool",
+    "CancelToken",
+    "Envelope",
+    "EventHub",
+    "MemberRef",
+    "PoolStats",
+    "ProgressFn",
+    "ProgressReporter",
+    "RestartPolicy",
+    "RunProgress",
+    "TimerHandle",
+    "TimerService",
+    "await_future",
+    "await_pykka",
+    "get_logger",
+    "iter_events",
+    "signals",
+]

@@ -1,0 +1,124 @@
+"""Delivery of events to blinker receivers, each on a mailbox thread of its own.
+
+blinker calls receivers synchronously in the sender's thread. Sending from the
+coordinator that way would let one slow or raising subscriber stall every run, so the
+hub hands each receiver's events to that receiver's mailbox instead: one queue and one
+daemon thread per receiver, events in order, failures logged and survived. An idle
+mailbox thread ends by itself and is made again on demand, so receivers that come and go
+leave no threads behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import queue
+import threading
+import time
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from ._log import get_logger
+
+_log = get_logger("bus.delivery")
+_IDLE_EXIT_S = 30.0
+_STOP = object()
+
+Receiver = Callable[..., Any]
+
+
+def receiver_key(receiver: Receiver) -> Hashable:
+    """Identity of a receiver; a bound method is new on every attribute access."""
+    owner = getattr(receiver, "__self__", None)
+    func = getattr(receiver, "__func__", None)
+    if owner is not None and func is not None:
+        return (id(owner), id(func))
+    return id(receiver)
+
+
+class _Mailbox:
+    __slots__ = ("_key", "_loop", "_owner", "queue", "thread")
+
+    def __init__(self, key: Hashable, owner: Delivery) -> None:
+        self._key = key
+        self._owner = owner
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._run, name="actorflow-delivery", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            while True:
+                try:
+                    item = self.queue.get(timeout=_IDLE_EXIT_S)
+                except queue.Empty:
+                    if self._owner.retire(self._key, self):
+                        return
+                    continue
+                if item is _STOP:
+                    return
+                receiver, sender, event = item
+                self._deliver(receiver, sender, event)
+        finally:
+            if self._loop is not None:
+                self._loop.close()
+
+    def _deliver(self, receiver: Receiver, sender: str, event: Any) -> None:
+        try:
+            result = receiver(sender, event=event)
+            if inspect.isawaitable(result):
+                if self._loop is None:
+                    self._loop = asyncio.new_event_loop()
+                self._loop.run_until_complete(result)
+        except Exception as exc:  # noqa: BLE001  # a subscriber's failure is its own
+            _log.warning(
+                "subscriber raised",
+                receiver=getattr(receiver, "__qualname__", repr(receiver)),
+                run_id=sender,
+                event_type=type(event).__name__,
+                error=f"{type(exc).__name__}: {exc}",
+            )
+
+
+class Delivery:
+    """The mailboxes of one hub."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._mailboxes: dict[Hashable, _Mailbox] = {}
+        self._closed = False
+
+    def post(self, receiver: Receiver, sender: str, event: Any) -> None:
+        """Queue ``event`` for ``receiver``; never blocks."""
+        key = receiver_key(receiver)
+        box = self._mailboxes.get(key)
+        if box is None:
+            with self._lock:
+                if self._closed:
+                    return
+                box = self._mailboxes.get(key)
+                if box is None:
+                    box = _Mailbox(key, self)
+                    self._mailboxes[key] = box
+                    box.thread.start()
+        box.queue.put((receiver, sender, event))
+
+    def retire(self, key: Hashable, box: _Mailbox) -> bool:
+        """Called by an idle mailbox: True if it may end (nothing arrived meanwhile)."""
+        with self._lock:
+            if box.queue.empty() and self._mailboxes.get(key) is box:
+                del self._mailboxes[key]
+                return True
+            return False
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Deliver what is queued (within ``timeout``), then end every mailbox thread."""
+        with self._lock:
+            self._closed = True
+            boxes = list(self._mailboxes.values())
+            self._mailboxes.clear()
+        for box in boxes:
+            box.queue.put(_STOP)
+        deadline = time.monotonic() + timeout
+        for box in boxes:
+            box.thread.join(max(0.0, deadline - time.monotonic()))

@@ -1,0 +1,75 @@
+"""In-stage progress reports, from an agent's thread straight to the event hub."""
+
+from __future__ import annotations
+
+import math
+import threading
+
+from actorflow.contracts import StageProgress
+
+from ._hub import EventHub
+
+
+class RunProgress:
+    """Shared by a run's coordinator state and its agents' progress reporters.
+
+    The run's progress is the share of terminal stages plus the fractions reported by
+    running ones. Each stage's fraction only grows (a retry does not start it from 0
+    again); the hub makes the run's figure monotonic whatever the interleaving.
+    """
+
+    __slots__ = ("_fractions", "_lock", "done", "run_id", "total")
+
+    def __init__(self, run_id: str, total: int) -> None:
+        self.run_id = run_id
+        self.total = max(total, 1)
+        self.done = 0
+        self._fractions: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def percent(self) -> int:
+        with self._lock:
+            partial = sum(self._fractions.values())
+        return math.floor(100 * (self.done + partial) / self.total)
+
+    def stage_done(self, stage: str) -> None:
+        """Called by the coordinator when a stage reaches a terminal state."""
+        with self._lock:
+            self._fractions.pop(stage, None)
+            self.done += 1
+
+    def report(self, stage: str, fraction: float) -> float:
+        """Record a stage's fraction; returns the fraction kept (never lower than before)."""
+        with self._lock:
+            kept = max(self._fractions.get(stage, 0.0), fraction)
+            self._fractions[stage] = kept
+            return kept
+
+
+class ProgressReporter:
+    """``report(fraction, message)`` for one attempt; silent once the attempt is over."""
+
+    __slots__ = ("_hub", "_run", "_stage", "active")
+
+    def __init__(self, hub: EventHub, run: RunProgress, stage: str) -> None:
+        self._hub = hub
+        self._run = run
+        self._stage = stage
+        self.active = True
+
+    def __call__(self, fraction: float, message: str = "") -> None:
+        if not self.active:
+            return
+        if not (0.0 <= fraction <= 1.0):
+            # Out-of-range reports are clamped rather than raised: a progress bar is not
+            # worth failing a stage over.
+            fraction = min(max(fraction, 0.0), 1.0) if not math.isnan(fraction) else 0.0
+        kept = self._run.report(self._stage, fraction)
+        self._hub.emit(
+            StageProgress,
+            self._run.run_id,
+            progress=self._run.percent(),
+            stage=self._stage,
+            fraction=kept,
+            message=message,
+        )

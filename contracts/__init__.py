@@ -1,0 +1,98 @@
+"""Immutable contracts: workflow specs, stage messages, outcomes, events and errors.
+
+Imports nothing else of actorflow, so any layer (and any process) can use it.
+"""
+
+from ._errors import (
+    ActorflowError,
+    AgentCrashedError,
+    AgentUnavailableError,
+    DataValidationError,
+    OutputNotFrozenError,
+    Problem,
+    RetryableError,
+    RunCancelledError,
+    RunTimeoutError,
+    RuntimeStoppedError,
+    SourceError,
+    StageTimeoutError,
+    UnfreezableError,
+    WorkflowValidationError,
+    is_retryable,
+)
+from ._events import (
+    EVENT_TYPES,
+    AnyEvent,
+    Event,
+    RunFinished,
+    RunStarted,
+    StageFinished,
+    StageProgress,
+    StageRetrying,
+    StageStarted,
+    decode_event,
+    encode_event,
+)
+from ._freeze import FrozenMap, freeze, thaw
+from ._load import load_workflow
+from ._messages import RunStage, StageDone
+from ._outcomes import (
+    RUN_TERMINAL,
+    STAGE_TERMINAL,
+    ErrorInfo,
+    RunResult,
+    RunStatus,
+    StageOutcome,
+    StageStatus,
+)
+from ._records import Records
+from ._validate import find_cycle, validate_workflow, workflow_problems
+from ._workflow import StageSpec, WorkflowSpec
+
+__all__ = [
+    "EVENT_TYPES",
+    "RUN_TERMINAL",
+    "STAGE_TERMINAL",
+    "ActorflowError",
+    "AgentCrashedError",
+    "AgentUnavailableError",
+    "AnyEvent",
+    "DataValidationError",
+    "ErrorInfo",
+    "Event",
+    "FrozenMap",
+    "OutputNotFrozenError",
+    "Problem",
+    "Records",
+    "RetryableError",
+    "RunCancelledError",
+    "RunFinished",
+    "RunResult",
+    "RunStage",
+    "RunStarted",
+    "RunStatus",
+    "RunTimeoutError",
+    "RuntimeStoppedError",
+    "SourceError",
+    "StageDone",
+    "StageFinished",
+    "StageOutcome",
+    "StageProgress",
+    "StageRetrying",
+    "StageSpec",
+    "StageStarted",
+    "StageStatus",
+    "StageTimeoutError",
+    "UnfreezableError",
+    "WorkflowSpec",
+    "WorkflowValidationError",
+    "decode_event",
+    "encode_event",
+    "find_cycle",
+    "freeze",
+    "is_retryable",
+    "load_workflow",
+    "thaw",
+    "validate_workflow",
+    "workflow_problems",
+]

@@ -1,0 +1,112 @@
+"""The one errors module: every error actorflow raises derives from ``ActorflowError``.
+
+Kept in ``contracts`` (which imports nothing of ours) so that every layer can raise and
+catch them without import loops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import msgspec
+
+
+class ActorflowError(Exception):
+    """Base class of every error actorflow raises."""
+
+    #: Whether a stage attempt that failed with this error may be retried.
+    retryable: bool = False
+
+
+class Problem(msgspec.Struct, frozen=True, kw_only=True):
+    """One thing wrong with a workflow: where it is and what to do about it."""
+
+    message: str
+    stage: str | None = None
+    field: str | None = None
+    source: str | None = None
+
+    def __str__(self) -> str:
+        where = [w for w in (self.source, self.stage and f"stage {self.stage!r}") if w]
+        if self.field:
+            where.append(f"field {self.field!r}")
+        prefix = ", ".join(where)
+        return f"{prefix}: {self.message}" if prefix else self.message
+
+
+class WorkflowValidationError(ActorflowError, ValueError):
+    """A workflow is invalid; nothing of it was run.
+
+    Attributes:
+        problems: every problem found, each naming the stage and field at fault.
+    """
+
+    def __init__(self, problems: Iterable[Problem], *, source: str | None = None) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        self.source = source
+        head = f"invalid workflow{f' {source}' if source else ''}"
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"{head}:\n{lines}" if lines else head)
+
+
+class DataValidationError(ActorflowError, ValueError):
+    """Input data broke a rule. Never retried: the same data fails the same way."""
+
+
+class RetryableError(ActorflowError):
+    """A transient failure (I/O, a busy service); the stage may be retried."""
+
+    retryable = True
+
+
+class SourceError(RetryableError):
+    """A data source could not be read: names the source and what went wrong."""
+
+    def __init__(self, message: str, *, source: str, retryable: bool = True) -> None:
+        self.source = source
+        self.retryable = retryable
+        super().__init__(f"{source}: {message}")
+
+
+class StageTimeoutError(RetryableError, TimeoutError):
+    """A stage attempt took longer than its ``timeout_s``."""
+
+
+class AgentCrashedError(RetryableError):
+    """The actor performing a stage died; a fresh one replaces it."""
+
+
+class AgentUnavailableError(ActorflowError):
+    """An agent kind cannot take work: unknown, or restarted too often and given up on."""
+
+
+class UnfreezableError(ActorflowError, TypeError):
+    """A value cannot be made immutable, so it cannot cross an actor boundary."""
+
+
+class OutputNotFrozenError(UnfreezableError):
+    """A stage returned a value that cannot cross an actor boundary."""
+
+
+class RunCancelledError(ActorflowError):
+    """The run was cancelled before this stage could finish."""
+
+
+class RunTimeoutError(ActorflowError, TimeoutError):
+    """The run took longer than the workflow's ``timeout_s``."""
+
+
+class RuntimeStoppedError(ActorflowError, RuntimeError):
+    """The runtime is not running (not started yet, or stopped)."""
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Tell whether a stage failure may be retried.
+
+    I/O and timeouts are retryable; validation errors never are. Any exception can opt in
+    or out with a boolean ``retryable`` attribute.
+    """
+    flag = getattr(exc, "retryable", None)
+    if isinstance(flag, bool):
+        return flag
+    return isinstance(exc, (OSError, TimeoutError))
