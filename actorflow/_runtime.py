@@ -150,7 +150,9 @@ class Runtime:
             self._stopped = True
         budget = self._stop_timeout_s if timeout is None else timeout
         deadline = time.monotonic() + budget
-        assert self._coordinator is not None and self._timers is not None and self._hub
+        assert self._coordinator is not None
+        assert self._timers is not None
+        assert self._hub is not None
         try:
             self._coordinator.ask(Shutdown(), timeout=budget)
             self._coordinator.stop(block=True, timeout=max(0.1, deadline - time.monotonic()))
@@ -265,7 +267,7 @@ class Runtime:
 
     def agents(self) -> list[AgentInfo]:
         """Every agent kind with its capabilities and live statistics."""
-        pools = self._require().ask(GetPools(), timeout=10)
+        pools: dict[str, Any] = self._require().ask(GetPools(), block=True, timeout=10)
         out = []
         for name, (info, stats, broken) in sorted(pools.items()):
             out.append(

@@ -85,11 +85,11 @@ class Agent:
     description: ClassVar[str] = ""
     expertise: ClassVar[tuple[str, ...]] = ()
 
-    def setup(self) -> None | Awaitable[None]:
+    def setup(self) -> Awaitable[None] | None:
         """Called once in the actor's thread before the first stage."""
         return None
 
-    def teardown(self) -> None | Awaitable[None]:
+    def teardown(self) -> Awaitable[None] | None:
         """Called once in the actor's thread when the actor stops."""
         return None
 

@@ -11,7 +11,6 @@ from types import TracebackType
 from typing import Any
 
 import pykka
-
 from actorflow.bus import Envelope, get_logger
 from actorflow.contracts import (
     AgentCrashedError,
@@ -91,9 +90,9 @@ class AgentActor(pykka.ThreadingActor):
 
     def on_failure(
         self,
-        exception_type: type[BaseException] | None,
+        _exception_type: type[BaseException] | None,
         exception_value: BaseException | None,
-        traceback: TracebackType | None,
+        _traceback: TracebackType | None,
     ) -> None:
         self._report_crash(exception_value)
         self._close_loop()
@@ -180,7 +179,11 @@ class AgentActor(pykka.ThreadingActor):
             self._loop = asyncio.new_event_loop()
         loop = self._loop
         task = loop.create_task(_as_coroutine(result))
-        remove = request.cancel.on_cancel(lambda: loop.call_soon_threadsafe(task.cancel))
+
+        def cancel_task() -> None:
+            loop.call_soon_threadsafe(task.cancel)
+
+        remove = request.cancel.on_cancel(cancel_task)
         try:
             return loop.run_until_complete(task)
         except asyncio.CancelledError as exc:

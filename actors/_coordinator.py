@@ -8,13 +8,13 @@ other, handled one at a time in this actor's thread.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 from collections.abc import Callable
 from typing import Any
 
 import pykka
-
 from actorflow.bus import (
     AgentPool,
     CancelToken,
@@ -63,7 +63,7 @@ def backoff_delay(state_attempt: int, base_s: float, max_s: float) -> float:
     The fixed half keeps retries from hammering a struggling service; the random half
     keeps many runs that failed together from retrying together.
     """
-    ceiling = min(max_s, base_s * (2 ** (state_attempt - 1)))
+    ceiling = min(max_s, base_s * (2.0 ** (state_attempt - 1)))
     return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
@@ -113,10 +113,8 @@ class Coordinator(pykka.ThreadingActor):
         ref = self.actor_ref
 
         def fire() -> None:
-            try:
+            with contextlib.suppress(pykka.ActorDeadError):  # stopped: nothing left to time
                 ref.tell(message)
-            except pykka.ActorDeadError:
-                pass  # the runtime stopped; nothing left to time
 
         return self._timers.call_later(delay_s, fire)
 
@@ -294,7 +292,9 @@ class Coordinator(pykka.ThreadingActor):
         )
         if status != "succeeded" and state.spec.required:
             error = state.error or ErrorInfo(type="StageFailed", message=status)
-            self._end_run(run, "failed", error, cause=f"required stage {state.spec.name!r} {status}")
+            self._end_run(
+                run, "failed", error, cause=f"required stage {state.spec.name!r} {status}"
+            )
             return
         if run.all_terminal:
             self._end_run(run, "completed", None)
@@ -315,7 +315,8 @@ class Coordinator(pykka.ThreadingActor):
             self._abandon_stuck(pool, message)
         if not live:
             return
-        assert run is not None and state is not None
+        assert run is not None
+        assert state is not None
         self._end_attempt(state)
         if state.cancel is not None:
             state.cancel.cancel(f"attempt {state.attempt} timed out")
@@ -436,7 +437,9 @@ class Coordinator(pykka.ThreadingActor):
         if state.started_at is None:
             state.started_at = state.finished_at
         reason = f"{'cancelled' if in_flight else 'skipped'}: {cause}"
-        state.error = ErrorInfo(type=RunCancelledError.__name__, message=reason, stage=state.spec.name)
+        state.error = ErrorInfo(
+            type=RunCancelledError.__name__, message=reason, stage=state.spec.name
+        )
         state.make_outcome()
         run.terminal_count += 1
         self._hub.emit(

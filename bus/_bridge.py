@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Any, TypeVar
 
@@ -28,10 +29,8 @@ async def iter_events(hub: EventHub, run_id: str | None) -> AsyncIterator[Event]
     queue: asyncio.Queue[Event] = asyncio.Queue()
 
     def listener(event: Event) -> None:
-        try:
+        with contextlib.suppress(RuntimeError):  # the loop closed under a forgotten iterator
             loop.call_soon_threadsafe(queue.put_nowait, event)
-        except RuntimeError:  # the loop closed under a forgotten iterator
-            pass
 
     past, unsubscribe = hub.subscribe(run_id, listener)
     try:
@@ -53,6 +52,6 @@ async def await_future(future: concurrent.futures.Future[T]) -> T:
     return await asyncio.wrap_future(future)
 
 
-async def await_pykka(future: Any, timeout: float | None = None) -> Any:
+async def await_pykka(future: Any, wait_s: float | None = None) -> Any:
     """Await a pykka future without blocking the loop (its ``get`` runs in a thread)."""
-    return await asyncio.to_thread(future.get, timeout)
+    return await asyncio.to_thread(future.get, wait_s)

@@ -99,7 +99,9 @@ class EventHub:
             for receiver in signal.receivers_for(event.run_id):
                 self._delivery.post(receiver, event.run_id, event)
 
-    def subscribe(self, run_id: str | None, listener: Listener) -> tuple[list[Event], Callable[[], None]]:
+    def subscribe(
+        self, run_id: str | None, listener: Listener
+    ) -> tuple[list[Event], Callable[[], None]]:
         """Listen to one run's events (or all runs' with ``None``).
 
         The listener is called in the emitting thread while the hub's lock is held, so it

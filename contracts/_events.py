@@ -24,27 +24,27 @@ class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
     progress: int
 
 
-class RunStarted(Event, tag="run_started"):
+class RunStarted(Event, tag="run_started", frozen=True, kw_only=True):
     kind: ClassVar[str] = "run_started"
     workflow: str
     stages: tuple[str, ...]
 
 
-class StageStarted(Event, tag="stage_started"):
+class StageStarted(Event, tag="stage_started", frozen=True, kw_only=True):
     kind: ClassVar[str] = "stage_started"
     stage: str
     agent: str
     attempt: int
 
 
-class StageProgress(Event, tag="stage_progress"):
+class StageProgress(Event, tag="stage_progress", frozen=True, kw_only=True):
     kind: ClassVar[str] = "stage_progress"
     stage: str
     fraction: float
     message: str = ""
 
 
-class StageRetrying(Event, tag="stage_retrying"):
+class StageRetrying(Event, tag="stage_retrying", frozen=True, kw_only=True):
     kind: ClassVar[str] = "stage_retrying"
     stage: str
     attempt: int
@@ -52,7 +52,7 @@ class StageRetrying(Event, tag="stage_retrying"):
     error: ErrorInfo
 
 
-class StageFinished(Event, tag="stage_finished"):
+class StageFinished(Event, tag="stage_finished", frozen=True, kw_only=True):
     kind: ClassVar[str] = "stage_finished"
     stage: str
     status: StageStatus
@@ -61,7 +61,7 @@ class StageFinished(Event, tag="stage_finished"):
     error: ErrorInfo | None = None
 
 
-class RunFinished(Event, tag="run_finished"):
+class RunFinished(Event, tag="run_finished", frozen=True, kw_only=True):
     kind: ClassVar[str] = "run_finished"
     status: RunStatus
     execution_time_s: float
@@ -89,4 +89,5 @@ def encode_event(event: Event) -> bytes:
 
 def decode_event(data: bytes | str) -> AnyEvent:
     """The event encoded by :func:`encode_event`."""
-    return _decoder.decode(data)
+    event: AnyEvent = _decoder.decode(data)
+    return event

@@ -50,7 +50,7 @@ class FrozenMap(dict[str, Any]):
 
     __setitem__ = _refuse
     __delitem__ = _refuse
-    __ior__ = _refuse  # type: ignore[assignment]  # refusing is the point
+    __ior__ = _refuse
     clear = _refuse
     pop = _refuse
     popitem = _refuse
@@ -81,7 +81,7 @@ def _is_frozen_struct(value: object) -> bool:
     return isinstance(value, msgspec.Struct) and bool(value.__struct_config__.frozen)
 
 
-def freeze(value: Any, *, where: str = "value") -> Any:
+def freeze(value: Any, *, where: str = "value") -> Any:  # noqa: PLR0911  # one return per kind
     """Return a deeply immutable equivalent of ``value``.
 
     Args:

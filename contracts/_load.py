@@ -52,11 +52,18 @@ def load_workflow(
             raw = msgspec.json.decode(data)
         else:
             raise WorkflowValidationError(
-                [Problem(message=f"unknown workflow format {suffix or '(none)'!r}; use .toml or .json")],
+                [
+                    Problem(
+                        message=f"unknown workflow format {suffix or '(none)'!r}; "
+                        "use .toml or .json"
+                    )
+                ],
                 source=origin,
             )
     except msgspec.DecodeError as exc:
-        raise WorkflowValidationError([Problem(message=f"not valid {suffix[1:]}: {exc}")], source=origin) from exc
+        raise WorkflowValidationError(
+            [Problem(message=f"not valid {suffix[1:]}: {exc}")], source=origin
+        ) from exc
     if not isinstance(raw, dict):
         raise WorkflowValidationError(
             [Problem(message="the top level must be a table/object")], source=origin
@@ -80,7 +87,7 @@ def _problem_from(exc: msgspec.ValidationError, raw: dict[str, Any]) -> Problem:
     """Turn msgspec's ``... - at `$.stages[1].agent``` into a stage name and a field."""
     text = str(exc)
     match = _PATH.search(text)
-    message = text.split(" - at ")[0]
+    message = text.split(" - at ", maxsplit=1)[0]
     if not match:
         return Problem(message=message)
     path = match.group("path")

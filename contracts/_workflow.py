@@ -42,7 +42,8 @@ class StageSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     params: FrozenMap = msgspec.field(default_factory=FrozenMap)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.depends_on, tuple):
+        deps: object = self.depends_on  # callers may pass a list despite the annotation
+        if not isinstance(deps, tuple):
             msgspec.structs.force_setattr(self, "depends_on", tuple(self.depends_on))
         frozen = freeze(self.params, where="params")
         if frozen is not self.params:
@@ -67,7 +68,8 @@ class WorkflowSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     description: str = ""
 
     def __post_init__(self) -> None:
-        if not isinstance(self.stages, tuple):
+        stages: object = self.stages  # callers may pass a list despite the annotation
+        if not isinstance(stages, tuple):
             msgspec.structs.force_setattr(self, "stages", tuple(self.stages))
 
     def stage(self, name: str) -> StageSpec:
