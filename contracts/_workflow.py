@@ -39,7 +39,9 @@ class StageSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     retries: int = 0
     retry_backoff_s: float = 1.0
     retry_backoff_max_s: float = 60.0
-    params: FrozenMap = msgspec.field(default_factory=FrozenMap)
+    # Declared as a dict so plain msgspec decoding works without hooks; the value is
+    # always a FrozenMap (a read-only dict subclass) once constructed.
+    params: dict[str, Any] = msgspec.field(default_factory=FrozenMap)
 
     def __post_init__(self) -> None:
         deps: object = self.depends_on  # callers may pass a list despite the annotation

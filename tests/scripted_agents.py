@@ -1,7 +1,7 @@
 """Agents for the runtime's tests, scripted through stage params.
 
 ``params.script`` lists what each attempt does, in order (the last entry repeats):
-``ok``, ``io`` (a retryable ``OSError``), ``value`` (a ``ValueError``, never retried),
+``ok``, ``slow`` (ok after a few ms), ``io`` (a retryable ``OSError``), ``value`` (a ``ValueError``, never retried),
 ``hang`` (waits for its cancel token: a timeout or cancellation ends it), ``crash``
 (``SystemExit``: the actor dies), ``unfrozen`` (returns an object that cannot be frozen).
 """
@@ -19,6 +19,14 @@ def perform_script(request: StageRequest) -> Any:
     script = request.params.get("script", ("ok",))
     step = script[min(request.attempt, len(script)) - 1]
     if step == "ok":
+        return {
+            "stage": request.stage.name,
+            "attempt": request.attempt,
+            "seen": sorted(request.dependencies),
+        }
+    if step == "slow":
+        # Simulated work, so that attempts overlap and finish in varying orders.
+        request.cancel.wait(0.005 * (1 + len(request.stage.name) % 3))
         return {
             "stage": request.stage.name,
             "attempt": request.attempt,

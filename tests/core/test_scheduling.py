@@ -9,6 +9,7 @@ import pytest
 
 from actorflow import Runtime
 from actorflow.contracts import (
+    Event,
     RunFinished,
     StageFinished,
     StageProgress,
@@ -87,6 +88,34 @@ def test_stages_of_a_parallel_group_run_together(rt: Runtime) -> None:
     assert result.status == "completed"
     assert result.completed_stages[0] == "first"
     assert result.completed_stages[-1] == "last"
+
+
+def test_the_step_after_a_group_waits_for_every_member(rt: Runtime) -> None:
+    fast_done = threading.Event()
+
+    def on_event(event: Event) -> None:
+        if isinstance(event, StageFinished) and event.stage == "fast":
+            fast_done.set()
+
+    rec = EventRecorder(rt)
+    handle = rt.submit(
+        wf(
+            gate_stage("slow", "grp", parallel_group="g"),
+            stage("fast", parallel_group="g"),
+            stage("after"),
+        ),
+        run_id="group-wait",
+    )
+    _, close = rt.hub.subscribe("group-wait", on_event)
+    assert fast_done.wait(10)
+    wait_entered("grp")
+    close()
+    assert not any(
+        isinstance(e, StageStarted) and e.stage == "after" for e in rt.history(handle.run_id)
+    )
+    open_gates("grp")
+    assert handle.result(10).completed_stages == ("fast", "slow", "after")
+    assert rec.events(handle.run_id)[-1].status == "completed"  # type: ignore[attr-defined]
 
 
 def test_parallel_workflow_starts_every_ready_stage_at_once(rt: Runtime) -> None:
