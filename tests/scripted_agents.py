@@ -1,9 +1,10 @@
 """Agents for the runtime's tests, scripted through stage params.
 
 ``params.script`` lists what each attempt does, in order (the last entry repeats):
-``ok``, ``slow`` (ok after a few ms), ``io`` (a retryable ``OSError``), ``value`` (a ``ValueError``, never retried),
-``hang`` (waits for its cancel token: a timeout or cancellation ends it), ``crash``
-(``SystemExit``: the actor dies), ``unfrozen`` (returns an object that cannot be frozen).
+``ok``, ``slow`` (ok after a few ms), ``io`` (a retryable ``OSError``), ``value`` (a
+``ValueError``, never retried), ``hang`` (waits for its cancel token: a timeout or
+cancellation ends it), ``crash`` (``SystemExit``: the actor dies), ``unfrozen`` (returns
+an object that cannot be frozen).
 """
 
 from __future__ import annotations

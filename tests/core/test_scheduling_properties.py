@@ -14,7 +14,6 @@ from typing import Any
 import msgspec
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scripted_agents import Scripted
 
 from actorflow import Runtime
 from actorflow.contracts import (
@@ -27,6 +26,8 @@ from actorflow.contracts import (
     WorkflowSpec,
     workflow_problems,
 )
+
+from scripted_agents import Scripted
 
 STEPS = ["ok", "slow", "slow", "io", "value", "hang", "crash"]
 
