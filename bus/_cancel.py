@@ -15,25 +15,30 @@ class CancelToken:
     batches; async agents have their task cancelled for them through :meth:`on_cancel`.
     """
 
-    __slots__ = ("_callbacks", "_event", "_lock", "reason")
+    __slots__ = ("_callbacks", "_cancelled", "_event", "_lock", "reason")
 
     def __init__(self) -> None:
-        self._event = threading.Event()
+        # One token per attempt: the Event and callback list are made only when someone
+        # waits or registers, which most attempts never do.
         self._lock = threading.Lock()
-        self._callbacks: list[Callable[[], None]] = []
+        self._cancelled = False
+        self._event: threading.Event | None = None
+        self._callbacks: list[Callable[[], None]] | None = None
         self.reason = ""
 
     @property
     def cancelled(self) -> bool:
-        return self._event.is_set()
+        return self._cancelled
 
     def cancel(self, reason: str = "cancelled") -> None:
         with self._lock:
-            if self._event.is_set():
+            if self._cancelled:
                 return
             self.reason = reason
-            self._event.set()
-            callbacks, self._callbacks = self._callbacks, []
+            self._cancelled = True
+            if self._event is not None:
+                self._event.set()
+            callbacks, self._callbacks = self._callbacks or [], None
         for callback in callbacks:
             callback()
 
@@ -44,12 +49,14 @@ class CancelToken:
             A function that removes the callback.
         """
         with self._lock:
-            if not self._event.is_set():
+            if not self._cancelled:
+                if self._callbacks is None:
+                    self._callbacks = []
                 self._callbacks.append(callback)
 
                 def remove() -> None:
                     with self._lock:
-                        if callback in self._callbacks:
+                        if self._callbacks and callback in self._callbacks:
                             self._callbacks.remove(callback)
 
                 return remove
@@ -58,9 +65,15 @@ class CancelToken:
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until cancelled or ``timeout``; True if cancelled."""
-        return self._event.wait(timeout)
+        with self._lock:
+            if self._cancelled:
+                return True
+            if self._event is None:
+                self._event = threading.Event()
+            event = self._event
+        return event.wait(timeout)
 
     def raise_if_cancelled(self) -> None:
         """Raise ``RunCancelledError`` if the attempt was cancelled."""
-        if self._event.is_set():
+        if self._cancelled:
             raise RunCancelledError(self.reason)

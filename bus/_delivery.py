@@ -81,12 +81,42 @@ class _Mailbox:
 
 
 class Delivery:
-    """The mailboxes of one hub."""
+    """The mailboxes of one hub, and the dispatcher that fills them.
+
+    Finding a signal's receivers in blinker costs more than the rest of an event, so
+    emitters only queue the event (``dispatch``); one dispatcher thread, taking events
+    in the order they were emitted, resolves receivers and posts to their mailboxes.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._mailboxes: dict[Hashable, _Mailbox] = {}
         self._closed = False
+        self._inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._dispatcher: threading.Thread | None = None
+
+    def dispatch(self, signals: tuple[Any, ...], sender: str, event: Any) -> None:
+        """Queue ``event`` for the receivers of ``signals`` connected to ``sender``."""
+        if self._dispatcher is None:
+            with self._lock:
+                if self._closed:
+                    return
+                if self._dispatcher is None:
+                    self._dispatcher = threading.Thread(
+                        target=self._dispatch_loop, name="actorflow-dispatch", daemon=True
+                    )
+                    self._dispatcher.start()
+        self._inbox.put((signals, sender, event))
+
+    def _dispatch_loop(self) -> None:
+        while True:
+            item = self._inbox.get()
+            if item is _STOP:
+                return
+            signals, sender, event = item
+            for signal in signals:
+                for receiver in signal.receivers_for(sender):
+                    self.post(receiver, sender, event)
 
     def post(self, receiver: Receiver, sender: str, event: Any) -> None:
         """Queue ``event`` for ``receiver``; never blocks."""
@@ -113,12 +143,17 @@ class Delivery:
 
     def close(self, timeout: float = 5.0) -> None:
         """Deliver what is queued (within ``timeout``), then end every mailbox thread."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            dispatcher = self._dispatcher
+        if dispatcher is not None:
+            self._inbox.put(_STOP)
+            dispatcher.join(timeout)
         with self._lock:
             self._closed = True
             boxes = list(self._mailboxes.values())
             self._mailboxes.clear()
         for box in boxes:
             box.queue.put(_STOP)
-        deadline = time.monotonic() + timeout
         for box in boxes:
             box.thread.join(max(0.0, deadline - time.monotonic()))

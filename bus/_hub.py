@@ -93,11 +93,8 @@ class EventHub:
 
     def _post(self, event: Event) -> None:
         kind_signal = signals.BY_KIND[event.kind]
-        for signal in (kind_signal, signals.event):
-            if not signal.receivers:
-                continue
-            for receiver in signal.receivers_for(event.run_id):
-                self._delivery.post(receiver, event.run_id, event)
+        if kind_signal.receivers or signals.event.receivers:
+            self._delivery.dispatch((kind_signal, signals.event), event.run_id, event)
 
     def subscribe(
         self, run_id: str | None, listener: Listener

@@ -7,7 +7,6 @@ of the actors layer and lets another backend host the members.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -105,7 +104,15 @@ class AgentPool:
 
     def _dispatch(self, member_id: int, envelope: Envelope) -> Envelope:
         member = self._members[member_id]
-        sent = dataclasses.replace(envelope, member=member_id)
+        # Built directly: dataclasses.replace costs several microseconds per dispatch.
+        sent = Envelope(
+            envelope.message,
+            envelope.reply_to,
+            envelope.cancel,
+            envelope.progress,
+            envelope.pool,
+            member_id,
+        )
         member.busy = sent
         member.ref.tell(sent)
         return sent

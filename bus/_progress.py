@@ -38,12 +38,17 @@ class RunProgress:
             self._fractions.pop(stage, None)
             self.done += 1
 
-    def report(self, stage: str, fraction: float) -> float:
-        """Record a stage's fraction; returns the fraction kept (never lower than before)."""
+    def report(self, stage: str, fraction: float) -> tuple[float, int]:
+        """Record a stage's fraction.
+
+        Returns:
+            The fraction kept (never lower than before) and the run's percent.
+        """
         with self._lock:
             kept = max(self._fractions.get(stage, 0.0), fraction)
             self._fractions[stage] = kept
-            return kept
+            partial = sum(self._fractions.values())
+        return kept, math.floor(100 * (self.done + partial) / self.total)
 
 
 class ProgressReporter:
@@ -64,11 +69,11 @@ class ProgressReporter:
             # Out-of-range reports are clamped rather than raised: a progress bar is not
             # worth failing a stage over.
             fraction = min(max(fraction, 0.0), 1.0) if not math.isnan(fraction) else 0.0
-        kept = self._run.report(self._stage, fraction)
+        kept, percent = self._run.report(self._stage, fraction)
         self._hub.emit(
             StageProgress,
             self._run.run_id,
-            progress=self._run.percent(),
+            progress=percent,
             stage=self._stage,
             fraction=kept,
             message=message,
