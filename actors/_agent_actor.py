@@ -11,6 +11,7 @@ from types import TracebackType
 from typing import Any
 
 import pykka
+
 from actorflow.bus import Envelope, get_logger
 from actorflow.contracts import (
     AgentCrashedError,
