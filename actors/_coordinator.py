@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pykka
+
 from actorflow.bus import (
     AgentPool,
     CancelToken,
