@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -40,7 +40,8 @@ class StageRequest:
         return self.stage.task
 
     @property
-    def params(self) -> FrozenMap:
+    def params(self) -> Mapping[str, Any]:
+        """The stage's params (a read-only mapping)."""
         return self.stage.params
 
     @property
