@@ -1,0 +1,151 @@
+"""The ``api`` source: JSON records fetched with aiohttp, following pagination."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import aiohttp
+import polars as pl
+from yarl import URL
+
+from ._json import decode_json
+from ._result import ReadError, SourceData
+from ._sources import ApiSource
+from ._values import FieldStats, RecordShapeError, find_records, frame_from_objects, record_label
+
+#: Statuses worth another attempt: the server is overloaded, failing or asks us to wait.
+_RETRYABLE_STATUS = frozenset({408, 425, 429})
+_SNIPPET_CHARS = 200
+
+
+async def read_api(
+    config: ApiSource,
+    session: aiohttp.ClientSession,
+    *,
+    check_cancelled: Callable[[], None] = lambda: None,
+) -> SourceData:
+    """Fetch every page of an API source.
+
+    Raises:
+        ReadError: an HTTP error, a timeout, an invalid body or a missing records path,
+            naming the URL and the page. Timeouts, connection errors, 5xx, 408 and 429 are
+            retryable; 4xx and invalid bodies are not.
+    """
+    paginated = bool(config.next_path or config.page_param)
+    url = URL(config.url)
+    query = {key: _query_value(value) for key, value in config.params.items()}
+    page_number = config.start_page
+    seen = {url}
+    frames: list[pl.DataFrame] = []
+    stats = FieldStats()
+    warnings: list[dict[str, Any]] = []
+    status = 0
+    pages = 0
+    while True:
+        check_cancelled()
+        pages += 1
+        where = f"GET {url}" + (f" (page {pages})" if paginated else "")
+        if config.page_param:
+            query[config.page_param] = str(page_number)
+        body, status, final_url = await _get(session, url, query, config, where)
+        try:
+            items, found_at = find_records(body, config.records_path, what="the response body")
+            frame, part = frame_from_objects(items, label=record_label(found_at))
+        except RecordShapeError as exc:
+            raise ReadError(f"{where}: {exc}") from None
+        if frame.width:
+            frames.append(frame)
+        stats.add(part)
+
+        if config.next_path:
+            link = _next_link(body, config.next_path, where)
+            if link is None:
+                break
+            # The link carries its own query: the configured params were for page one.
+            url, query = final_url.join(URL(link)), {}
+            if url in seen:
+                warnings.append(_warning(f"the next link of page {pages} points back to {url}"))
+                break
+            seen.add(url)
+        elif config.page_param:
+            if not items:
+                break
+            page_number += 1
+        else:
+            break
+        if pages >= config.max_pages:
+            warnings.append(
+                _warning(f"stopped after max_pages={config.max_pages} pages; more may remain")
+            )
+            break
+    frame = pl.concat(frames, how="diagonal") if frames else pl.DataFrame()
+    info = {"url": config.url, "http_status": status, "pages": pages}
+    return SourceData(frame, info=info, fields=stats, warnings=warnings)
+
+
+async def _get(
+    session: aiohttp.ClientSession,
+    url: URL,
+    query: Mapping[str, str],
+    config: ApiSource,
+    where: str,
+) -> tuple[Any, int, URL]:
+    try:
+        async with session.get(
+            url,
+            params=query or None,
+            headers=config.headers,
+            timeout=aiohttp.ClientTimeout(total=config.timeout_s),
+            allow_redirects=True,
+        ) as response:
+            status = response.status
+            body = await response.read()
+            final_url = response.url
+            reason = response.reason or ""
+    except TimeoutError:
+        # aiohttp's own timeouts derive from TimeoutError too; checked first because
+        # some of them are also connection errors.
+        raise ReadError(
+            f"{where}: no complete answer within timeout_s={config.timeout_s:g} s", retryable=True
+        ) from None
+    except aiohttp.ClientConnectionError as exc:
+        raise ReadError(f"{where}: connection failed: {exc}", retryable=True) from None
+    except aiohttp.ClientError as exc:
+        raise ReadError(f"{where}: {type(exc).__name__}: {exc}", retryable=True) from None
+    if status != 200:
+        snippet = body[:_SNIPPET_CHARS].decode("utf-8", errors="replace").strip()
+        retryable = status >= 500 or status in _RETRYABLE_STATUS
+        raise ReadError(
+            f"{where}: HTTP {status} {reason}".rstrip() + (f": {snippet}" if snippet else ""),
+            retryable=retryable,
+        )
+    try:
+        document = decode_json(body)
+    except ReadError as exc:
+        raise ReadError(f"{where}: the response body is not valid JSON: {exc}") from None
+    return document, status, final_url
+
+
+def _next_link(body: Any, path: str, where: str) -> str | None:
+    value = body
+    for part in path.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return None
+        value = value[part]
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ReadError(f"{where}: next_path {path!r} holds a {type(value).__name__}, not a link")
+    return value
+
+
+def _query_value(value: str | int | float | bool) -> str:
+    # aiohttp refuses booleans in a query: spell them the way most APIs expect.
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _warning(message: str) -> dict[str, Any]:
+    return {"kind": "pagination", "message": message, "count": 1, "fields": {}}

@@ -1,0 +1,244 @@
+"""Consolidating the sources' records into one ``Records``, and validating the result.
+
+An empty result fails the stage (``DataValidationError``), every source failing fails it
+too (``SourceError``); missing required fields and inconsistent field sets are warnings
+with counts, because the processor decides what a gap means.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from actorflow.contracts import DataValidationError, Records, SourceError
+
+from ._result import SourceData
+from ._sources import NamedSource
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFailure:
+    """A source that could not be read.
+
+    Attributes:
+        name: the source's name.
+        type: its type (``file``, ``api``, ...).
+        error: the exception's type name.
+        message: what went wrong and where, without the source's name.
+        retryable: whether another attempt could succeed.
+    """
+
+    name: str
+    type: str
+    error: str
+    message: str
+    retryable: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.name,
+            "type": self.type,
+            "error": self.error,
+            "message": self.message,
+            "retryable": self.retryable,
+        }
+
+
+def consolidate(
+    planned: Sequence[NamedSource],
+    outcomes: Sequence[SourceData | SourceFailure],
+    *,
+    targets: Sequence[dict[str, Any]],
+    required_fields: Sequence[str] = (),
+    source_column: str = "source",
+) -> dict[str, Any]:
+    """Build the stage's output from each source's outcome (in ``planned`` order).
+
+    Args:
+        planned: the sources.
+        outcomes: each source's records or failure, in the same order.
+        targets: what each source reads (path, url, ...), shown even when it failed.
+        required_fields: fields every record should have.
+        source_column: the column naming each record's source.
+
+    Raises:
+        SourceError: every source failed, or those that did not were empty; the message
+            names each failed source with its error.
+        DataValidationError: every source was read but none had a record.
+    """
+    frames: list[tuple[str, pl.DataFrame]] = []
+    sources: list[dict[str, Any]] = []
+    errors: list[SourceFailure] = []
+    warnings: list[dict[str, Any]] = []
+    counts: dict[str, int] = {}
+    for source, outcome, target in zip(planned, outcomes, targets, strict=True):
+        entry = {"name": source.name, "type": source.type, **target}
+        if isinstance(outcome, SourceFailure):
+            errors.append(outcome)
+            sources.append({**entry, "status": "failed", "records": 0, "error": outcome.message})
+            continue
+        frame, renamed = _tag(outcome.frame, source.name, source_column)
+        if renamed:
+            warnings.append(renamed)
+        counts[source.name] = frame.height
+        sources.append({**entry, **outcome.info, "status": "succeeded", "records": frame.height})
+        warnings.extend({"source": source.name, **w} for w in outcome.warnings)
+        if outcome.fields is not None and outcome.fields.incomplete():
+            warnings.append(
+                _gaps_warning(
+                    source.name, outcome.fields.incomplete(), frame.height, outcome.fields.missing()
+                )
+            )
+        if frame.height:
+            frames.append((source.name, frame))
+
+    total = sum(counts.values())
+    if not counts and len(errors) == 1:
+        only = errors[0]
+        raise SourceError(only.message, source=only.name, retryable=only.retryable)
+    if not counts:
+        raise SourceError(
+            _failures_text(errors, f"all {len(errors)} sources failed"),
+            source=", ".join(e.name for e in errors),
+            retryable=any(e.retryable for e in errors),
+        )
+    if total == 0:
+        empty = ", ".join(counts)
+        if errors:
+            raise SourceError(
+                _failures_text(errors, f"no records: {empty} had none and the others failed"),
+                source=", ".join([*counts, *(e.name for e in errors)]),
+                retryable=any(e.retryable for e in errors),
+            )
+        raise DataValidationError(f"no records: every source was empty ({empty})")
+
+    warnings.extend(_across_sources(frames, source_column))
+    combined = pl.concat([frame for _, frame in frames], how="diagonal")
+    warnings.extend(_required(combined, required_fields, source_column))
+    return {
+        "records": Records(combined),
+        "sources": sources,
+        "errors": [e.as_dict() for e in errors],
+        "warnings": warnings,
+        "counts": counts,
+    }
+
+
+def _tag(frame: pl.DataFrame, name: str, column: str) -> tuple[pl.DataFrame, dict[str, Any] | None]:
+    """Put the source column first, keeping a same-named data column if it says otherwise."""
+    warning = None
+    if column in frame.columns:
+        values = frame.get_column(column)
+        if bool((values.is_null() | (values == name)).all()):
+            frame = frame.drop(column)  # it already said this source: nothing is lost
+        else:
+            kept = _free_name(f"{column}_original", frame.columns)
+            frame = frame.rename({column: kept})
+            warning = {
+                "kind": "renamed_columns",
+                "source": name,
+                "message": f"the records of {name!r} have their own {column!r} field; it is "
+                f"kept as {kept!r} (set params.source_column to use another name)",
+                "count": frame.height,
+                "fields": {column: frame.height},
+            }
+    # An explicit series, not a literal: a literal would give a frame without columns
+    # one row.
+    tags = pl.repeat(name, frame.height, dtype=pl.String, eager=True).alias(column)
+    return frame.insert_column(0, tags), warning
+
+
+def _free_name(name: str, taken: list[str]) -> str:
+    candidate, suffix = name, 2
+    while candidate in taken:
+        candidate = f"{name}_{suffix}"
+        suffix += 1
+    return candidate
+
+
+def _gaps_warning(
+    source: str, incomplete: int, records: int, missing: dict[str, int]
+) -> dict[str, Any]:
+    listed = ", ".join(f"{field} ({count})" for field, count in missing.items())
+    return {
+        "kind": "inconsistent_fields",
+        "source": source,
+        "message": f"{incomplete} of {records} records of {source!r} lack fields other "
+        f"records have: {listed}",
+        "count": incomplete,
+        "fields": missing,
+    }
+
+
+def _across_sources(
+    frames: list[tuple[str, pl.DataFrame]], source_column: str
+) -> list[dict[str, Any]]:
+    """One warning per source that lacks fields other sources have."""
+    if len(frames) < 2:
+        return []
+    union: dict[str, None] = {}
+    for _, frame in frames:
+        union.update(dict.fromkeys(frame.columns))
+    out = []
+    for name, frame in frames:
+        lacking = [
+            field for field in union if field not in frame.columns and field != source_column
+        ]
+        if lacking:
+            out.append(
+                {
+                    "kind": "inconsistent_fields",
+                    "source": name,
+                    "message": f"the {frame.height} records of {name!r} lack fields other "
+                    f"sources have (left null): {', '.join(lacking)}",
+                    "count": frame.height,
+                    "fields": dict.fromkeys(lacking, frame.height),
+                }
+            )
+    return out
+
+
+def _required(
+    frame: pl.DataFrame, fields: Sequence[str], source_column: str
+) -> list[dict[str, Any]]:
+    """One warning per source with records missing a required field (null or blank)."""
+    fields = list(dict.fromkeys(fields))
+    if not fields:
+        return []
+    absent = [field for field in fields if field not in frame.columns]
+    if absent:
+        frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(field) for field in absent)
+    missing = {
+        field: pl.col(field).is_null() | (pl.col(field).str.strip_chars() == "") for field in fields
+    }
+    per_source = frame.group_by(source_column, maintain_order=True).agg(
+        pl.len().alias("__records"),
+        pl.any_horizontal(list(missing.values())).sum().alias("__any"),
+        *(expr.sum().alias(f"__missing:{field}") for field, expr in missing.items()),
+    )
+    out = []
+    for row in per_source.iter_rows(named=True):
+        if not row["__any"]:
+            continue
+        counts = {f: int(row[f"__missing:{f}"]) for f in fields if row[f"__missing:{f}"]}
+        listed = ", ".join(f"{field} ({count})" for field, count in counts.items())
+        source = row[source_column]
+        out.append(
+            {
+                "kind": "missing_required_fields",
+                "source": source,
+                "message": f"{row['__any']} of {row['__records']} records of {source!r} miss "
+                f"required fields: {listed}",
+                "count": int(row["__any"]),
+                "fields": counts,
+            }
+        )
+    return out
+
+
+def _failures_text(errors: Sequence[SourceFailure], head: str) -> str:
+    lines = "".join(f"\n  - {e.name} ({e.type}): {e.message}" for e in errors)
+    return f"{head}:{lines}" if lines else head

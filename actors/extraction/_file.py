@@ -1,0 +1,222 @@
+"""The ``file`` source: CSV, JSON, JSON Lines and text files, read with aiofiles."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import stat
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import aiofiles.os
+import polars as pl
+
+from ._csv import CsvParser
+from ._json import decode_json
+from ._result import ReadError, SourceData
+from ._sources import FileFormat, FileSource
+from ._text import TextBatch, text_batches
+from ._values import FieldStats, RecordShapeError, find_records, frame_from_objects, record_label
+
+_FORMATS: dict[str, FileFormat] = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".txt": "text",
+    ".text": "text",
+    ".log": "text",
+}
+#: Objects converted into one frame at a time, bounding the intermediate row dicts.
+_OBJECT_BATCH = 50_000
+
+
+async def read_file(
+    config: FileSource, *, check_cancelled: Callable[[], None] = lambda: None
+) -> SourceData:
+    """Read a file source.
+
+    Raises:
+        ReadError: the file is missing, unreadable or malformed (naming the line).
+    """
+    path = Path(config.path)
+    fmt = config.format or _FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise ReadError(
+            f"cannot tell the format of {path.name!r} from its extension; "
+            "set format to csv, json, jsonl or text"
+        )
+    try:
+        info = await aiofiles.os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            raise ReadError("is a directory, not a file")
+        data = await _READERS[fmt](path, config, check_cancelled)
+    except FileNotFoundError:
+        where = "" if path.is_absolute() else f" (looked in {Path.cwd()})"
+        raise ReadError(f"file not found{where}") from None
+    except PermissionError as exc:
+        raise ReadError(f"permission denied: {exc.strerror}") from None
+    except OSError as exc:
+        raise ReadError(f"cannot read the file: {exc.strerror or exc}", retryable=True) from None
+    data.info = {
+        "path": str(path),
+        "format": fmt,
+        "size_bytes": info.st_size,
+        "encoding": config.encoding,
+        **data.info,
+    }
+    return data
+
+
+def _batches(
+    path: Path, config: FileSource, what: str, check: Callable[[], None], quote: str | None = None
+) -> AsyncIterator[TextBatch]:
+    return text_batches(
+        path,
+        encoding=config.encoding,
+        batch_chars=config.batch_bytes,
+        what=what,
+        quote=quote,
+        check_cancelled=check,
+    )
+
+
+async def _read_csv(path: Path, config: FileSource, check: Callable[[], None]) -> SourceData:
+    parser = CsvParser(
+        delimiter=config.delimiter,
+        has_header=config.has_header,
+        default_delimiter="\t" if path.suffix.lower() == ".tsv" else ",",
+    )
+    frames: list[pl.DataFrame] = []
+    parsing: asyncio.Future[pl.DataFrame] | None = None
+    try:
+        async for batch in _batches(path, config, "CSV", check, quote='"'):
+            # A batch is parsed in a thread (polars releases the GIL) while the next one
+            # is read; batches are still parsed in order, one at a time.
+            if parsing is not None:
+                frames.append(await parsing)
+            parsing = asyncio.ensure_future(asyncio.to_thread(parser.parse, batch))
+        if parsing is not None:
+            frames.append(await parsing)
+    finally:
+        if parsing is not None and not parsing.done():
+            parsing.cancel()
+    frames = [frame for frame in frames if frame.height]
+    result = SourceData(pl.concat(frames) if frames else parser.empty())
+    if parser.layout is not None:
+        result.info = {
+            "delimiter": parser.layout.delimiter,
+            "has_header": parser.layout.has_header,
+        }
+        if parser.layout.renamed:
+            result.warnings.append(
+                {
+                    "kind": "renamed_columns",
+                    "message": "header names that were empty, padded or repeated were "
+                    "changed: " + ", ".join(parser.layout.renamed),
+                    "count": len(parser.layout.renamed),
+                    "fields": {},
+                }
+            )
+    return result
+
+
+async def _read_json(path: Path, config: FileSource, check: Callable[[], None]) -> SourceData:
+    # A JSON document has no record boundaries to cut at before it is parsed, so it is
+    # read whole; JSON Lines is the format for data that must stream.
+    pieces = [batch.text async for batch in _batches(path, config, "JSON", check)]
+    text = "".join(pieces)
+    del pieces
+    document = await asyncio.to_thread(decode_json, text)
+    del text
+    try:
+        items, found_at = find_records(document, config.records_path, what="the file")
+    except RecordShapeError as exc:
+        raise ReadError(str(exc)) from None
+    return await asyncio.to_thread(_objects_to_frame, items, record_label(found_at), check)
+
+
+def _objects_to_frame(items: list[Any], label: str, check: Callable[[], None]) -> SourceData:
+    frames: list[pl.DataFrame] = []
+    stats = FieldStats()
+    for start in range(0, len(items), _OBJECT_BATCH):
+        check()
+        try:
+            frame, part = frame_from_objects(
+                items[start : start + _OBJECT_BATCH], label=label, start=start
+            )
+        except RecordShapeError as exc:
+            raise ReadError(str(exc)) from None
+        frames.append(frame)
+        stats.add(part)
+    frame = pl.concat(frames, how="diagonal") if frames else pl.DataFrame()
+    return SourceData(frame, fields=stats)
+
+
+async def _read_jsonl(path: Path, config: FileSource, check: Callable[[], None]) -> SourceData:
+    frames: list[pl.DataFrame] = []
+    stats = FieldStats()
+    async for batch in _batches(path, config, "JSON Lines", check):
+        frame, part = await asyncio.to_thread(_parse_jsonl, batch)
+        frames.append(frame)
+        stats.add(part)
+    frames = [frame for frame in frames if frame.width]
+    frame = pl.concat(frames, how="diagonal") if frames else pl.DataFrame()
+    return SourceData(frame, fields=stats)
+
+
+def _parse_jsonl(batch: TextBatch) -> tuple[pl.DataFrame, FieldStats]:
+    numbered = [
+        (batch.first_line + offset, line)
+        for offset, line in enumerate(batch.text.split("\n"))
+        if line.strip()
+    ]
+    items: Any = None
+    # One decode of the whole batch as an array is much faster than one per line; the
+    # per-line pass below runs only to say which line is bad.
+    with contextlib.suppress(ReadError):
+        items = decode_json("[" + ",".join(line for _, line in numbered) + "]")
+    if not isinstance(items, list) or len(items) != len(numbered):
+        items = []
+        for number, line in numbered:
+            try:
+                items.append(decode_json(line))
+            except ReadError as exc:
+                # The line was decoded alone, so the error says "line 1": put it back.
+                raise ReadError(f"line {number}{str(exc).removeprefix('line 1')}") from None
+    for (number, _), item in zip(numbered, items, strict=True):
+        if not isinstance(item, dict):
+            kind = "a list" if isinstance(item, list) else f"a {type(item).__name__}"
+            raise ReadError(f"line {number} is {kind}, not an object (each line must be a record)")
+    return frame_from_objects(items)
+
+
+async def _read_text(path: Path, config: FileSource, check: Callable[[], None]) -> SourceData:
+    frames: list[pl.DataFrame] = []
+    async for batch in _batches(path, config, "text", check):
+        lines = pl.Series("text", [batch.text]).str.split("\n").explode()
+        if batch.text.endswith("\n"):
+            lines = lines.slice(0, len(lines) - 1)
+        frame = pl.DataFrame(
+            {
+                "line": pl.int_range(
+                    batch.first_line, batch.first_line + len(lines), eager=True
+                ).cast(pl.String),
+                "text": lines.str.strip_chars_end("\r"),
+            }
+        )
+        frames.append(frame.filter(pl.col("text").str.strip_chars() != ""))
+    frame = (
+        pl.concat(frames) if frames else pl.DataFrame(schema={"line": pl.String, "text": pl.String})
+    )
+    return SourceData(frame)
+
+
+_READERS = {
+    "csv": _read_csv,
+    "json": _read_json,
+    "jsonl": _read_jsonl,
+    "text": _read_text,
+}

@@ -1,0 +1,63 @@
+"""The ``inline`` source: records given in the params or in the run input."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+
+import polars as pl
+
+from actorflow.contracts import Records
+
+from ._result import ReadError, SourceData
+from ._sources import InlineSource
+from ._values import RecordShapeError, frame_from_objects, to_text
+
+
+async def read_inline(config: InlineSource, run_input: Mapping[str, Any]) -> SourceData:
+    """Read an inline source.
+
+    Raises:
+        ReadError: the input key is missing, or holds something other than records.
+    """
+    if config.input_key is None:
+        value: Any = config.records
+        label = "records[{index}]"
+        info: dict[str, Any] = {}
+    else:
+        key = config.input_key
+        if key not in run_input:
+            known = ", ".join(repr(k) for k in run_input) or "none"
+            raise ReadError(f"the run input has no {key!r} (its keys: {known})")
+        value = run_input[key]
+        label = f"{key}[{{index}}]"
+        info = {"input_key": key}
+    if isinstance(value, Records):
+        return SourceData(strings(value.frame), info=info)
+    if not isinstance(value, (list, tuple)):
+        raise ReadError(f"{label.split('[')[0]} is a {type(value).__name__}, not a list of records")
+    try:
+        # Inline lists can be large (an API upload): convert off the loop.
+        frame, stats = await asyncio.to_thread(frame_from_objects, value, label=label)
+    except RecordShapeError as exc:
+        raise ReadError(str(exc)) from None
+    return SourceData(frame, info=info, fields=stats)
+
+
+def strings(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every column as strings, the way other sources' values are spelled."""
+    exprs = []
+    for name, dtype in frame.schema.items():
+        column = pl.col(name)
+        if dtype == pl.String:
+            continue
+        if dtype == pl.Boolean:
+            # str(True), as JSON values are converted.
+            spelled = pl.when(column).then(pl.lit("True")).when(~column).then(pl.lit("False"))
+            exprs.append(spelled.alias(name))
+        elif dtype.is_numeric():
+            exprs.append(column.cast(pl.String))
+        else:
+            exprs.append(column.map_elements(to_text, return_dtype=pl.String, skip_nulls=True))
+    return frame.with_columns(exprs) if exprs else frame
