@@ -12,8 +12,9 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
+import msgspec
 import pykka
 
 from actorflow.actors import (
@@ -30,11 +31,15 @@ from actorflow.actors import (
 from actorflow.bus import AgentPool, EventHub, RestartPolicy, TimerService, get_logger
 from actorflow.bus import iter_events as _iter_events
 from actorflow.contracts import (
+    STAGE_TERMINAL,
     Event,
     FrozenMap,
+    Problem,
     RunResult,
     RuntimeStoppedError,
+    StageOutcome,
     WorkflowSpec,
+    WorkflowValidationError,
     freeze,
     load_workflow,
 )
@@ -42,6 +47,66 @@ from actorflow.contracts import (
 _log = get_logger("runtime")
 
 WorkflowSource = WorkflowSpec | str | Path | Mapping[str, Any]
+
+
+class RunObserver(Protocol):
+    """Sees what events do not carry: a run's spec and input, and each stage's output.
+
+    Both methods are called inline (the first in the submitting thread before the run
+    starts, the second in the coordinator's thread just before the stage's
+    ``StageFinished``), so an observer must only hand things on, never wait. The run
+    store is one; its resume needs outputs before the run ends.
+    """
+
+    def run_submitted(
+        self,
+        run_id: str,
+        spec: WorkflowSpec,
+        input: FrozenMap,
+        context: FrozenMap,
+        resume_from: Mapping[str, StageOutcome],
+    ) -> None: ...
+
+    def stage_finished(self, run_id: str, outcome: StageOutcome) -> None: ...
+
+
+def _check_resume(spec: WorkflowSpec, resume_from: Mapping[str, StageOutcome]) -> FrozenMap:
+    """Outcomes a resumed run may start from: terminal, of its stages, closed under deps.
+
+    Raises:
+        WorkflowValidationError: naming each stage whose outcome cannot be reused.
+    """
+    names = {stage.name for stage in spec.stages}
+    problems = [
+        Problem(stage=name, field="resume_from", message="the workflow has no such stage")
+        for name in resume_from
+        if name not in names
+    ]
+    for stage in spec.stages:
+        outcome = resume_from.get(stage.name)
+        if outcome is None:
+            continue
+        if outcome.stage != stage.name or outcome.status not in STAGE_TERMINAL:
+            message = (
+                "expected a terminal outcome of this stage, "
+                f"got one of stage {outcome.stage!r} {outcome.status}"
+            )
+        elif stage.required and not outcome.succeeded:
+            message = f"a required stage that {outcome.status} would have failed the run"
+        elif missing := [dep for dep in stage.depends_on if dep not in resume_from]:
+            message = f"its dependencies {missing} have no outcome to resume from"
+        else:
+            continue
+        problems.append(Problem(stage=stage.name, field="resume_from", message=message))
+    if problems:
+        raise WorkflowValidationError(problems, source=f"resume of workflow {spec.name!r}")
+    # Outputs cross into agents like any other, so they are frozen like any other.
+    return FrozenMap(
+        {
+            name: msgspec.structs.replace(o, output=freeze(o.output, where=f"{name}.output"))
+            for name, o in resume_from.items()
+        }
+    )
 
 
 def _agent_class(agent: Callable[[], Agent]) -> type:
@@ -118,6 +183,8 @@ class Runtime:
         self._keep_events = keep_events
         self._stop_timeout_s = stop_timeout_s
         self._lock = threading.Lock()
+        # Replaced, never mutated: the coordinator's thread reads it without the lock.
+        self._observers: tuple[RunObserver, ...] = ()
         self._started = False
         self._stopped = False
         self._agents: dict[str, AgentInfo] = {}
@@ -137,7 +204,9 @@ class Runtime:
                 return self
             self._hub = EventHub(keep_finished=self._keep_events)
             self._timers = TimerService()
-            self._coordinator = Coordinator.start(hub=self._hub, timers=self._timers)
+            self._coordinator = Coordinator.start(
+                hub=self._hub, timers=self._timers, on_outcome=self._stage_finished
+            )
             self._started = True
         return self
 
@@ -308,6 +377,7 @@ class Runtime:
         *,
         context: Mapping[str, Any] | None = None,
         run_id: str | None = None,
+        resume_from: Mapping[str, StageOutcome] | None = None,
     ) -> RunHandle:
         """Start a run and return at once.
 
@@ -316,19 +386,53 @@ class Runtime:
             input: the run's input (plain data; it is deeply frozen).
             context: extra values every stage sees in ``request.context``.
             run_id: an id of your own (must be unique); a UUID by default.
+            resume_from: outcomes of stages that already finished (a run resumed after a
+                crash): they are not run again, count as terminal from the start, get a
+                ``StageFinished`` but no ``StageStarted``, and their dependents see them.
+                Every dependency of such a stage needs an outcome too, and a required
+                stage's must be ``succeeded``.
 
         Raises:
-            WorkflowValidationError: the workflow is invalid; nothing ran.
+            WorkflowValidationError: the workflow is invalid, or ``resume_from`` does not
+                fit it; nothing ran.
             UnfreezableError: ``input`` or ``context`` holds a value that is not plain data.
         """
         coordinator = self._require()
         spec = self.validate(workflow)
+        reused = _check_resume(spec, resume_from or {})
         frozen_input: FrozenMap = freeze(dict(input or {}), where="input")
         frozen_context: FrozenMap = freeze(dict(context or {}), where="context")
         run_id = run_id or uuid.uuid4().hex
         future: concurrent.futures.Future[RunResult] = concurrent.futures.Future()
-        coordinator.tell(StartRun(run_id, spec, frozen_input, frozen_context, future))
+        for observer in self._observers:
+            try:
+                observer.run_submitted(run_id, spec, frozen_input, frozen_context, reused)
+            except Exception:  # noqa: BLE001 - an observer's bug must not stop the run
+                _log.exception("run observer failed", run_id=run_id)
+        coordinator.tell(StartRun(run_id, spec, frozen_input, frozen_context, future, reused))
         return RunHandle(self, run_id, spec, future)
+
+    def observe(self, observer: RunObserver) -> Callable[[], None]:
+        """Tell ``observer`` of every run submitted and every stage outcome from now on.
+
+        Returns:
+            A function that ends the observation.
+        """
+        with self._lock:
+            self._observers = (*self._observers, observer)
+
+        def unobserve() -> None:
+            with self._lock:
+                self._observers = tuple(o for o in self._observers if o is not observer)
+
+        return unobserve
+
+    def _stage_finished(self, run_id: str, outcome: StageOutcome) -> None:
+        for observer in self._observers:
+            try:
+                observer.stage_finished(run_id, outcome)
+            except Exception:  # noqa: BLE001 - the coordinator must not fail for an observer
+                _log.exception("run observer failed", run_id=run_id, stage=outcome.stage)
 
     def run(
         self,

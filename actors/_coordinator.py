@@ -35,6 +35,7 @@ from actorflow.contracts import (
     RunStatus,
     RunTimeoutError,
     StageFinished,
+    StageOutcome,
     StageRetrying,
     StageStarted,
     StageStatus,
@@ -73,10 +74,20 @@ class Coordinator(pykka.ThreadingActor):
 
     use_daemon_thread = True
 
-    def __init__(self, *, hub: EventHub, timers: TimerService) -> None:
+    def __init__(
+        self,
+        *,
+        hub: EventHub,
+        timers: TimerService,
+        on_outcome: Callable[[str, StageOutcome], None] | None = None,
+    ) -> None:
         super().__init__()
         self._hub = hub
         self._timers = timers
+        # Told each stage's outcome (output included) as it becomes terminal, before its
+        # StageFinished: events carry no outputs, and the run store needs them before
+        # the run ends to resume it after a crash. Must only hand the outcome on.
+        self._on_outcome = on_outcome
         self._runs: dict[str, Run] = {}
         self._pools: dict[str, AgentPool] = {}
         self._stopping = False
@@ -135,7 +146,14 @@ class Coordinator(pykka.ThreadingActor):
     def _on_start_run(self, message: StartRun) -> None:
         if self._stopping:
             return
-        run = Run(message.run_id, message.spec, message.input, message.context, message.future)
+        run = Run(
+            message.run_id,
+            message.spec,
+            message.input,
+            message.context,
+            message.future,
+            resume_from=message.resume_from,
+        )
         self._runs[run.run_id] = run
         self._hub.emit(
             RunStarted,
@@ -143,6 +161,13 @@ class Coordinator(pykka.ThreadingActor):
             workflow=run.spec.name,
             stages=tuple(run.stages),
         )
+        # Reused stages (a resumed run) were never started here: each gets its one
+        # terminal event and no StageStarted.
+        for state in run.reused:
+            self._emit_finished(run, state)
+        if run.all_terminal:
+            self._end_run(run, "completed", None)
+            return
         if run.spec.timeout_s is not None:
             run.deadline = self._later(run.spec.timeout_s, RunDeadline(run.run_id))
         self._start_all(run, run.initially_ready())
@@ -278,19 +303,10 @@ class Coordinator(pykka.ThreadingActor):
         if status == "succeeded":
             state.error = None
             run.completed.append(state.spec.name)
-        state.make_outcome()
+        self._report(run, state.make_outcome())
         run.terminal_count += 1
         run.progress.stage_done(state.spec.name)
-        self._hub.emit(
-            StageFinished,
-            run.run_id,
-            progress=run.progress.percent(),
-            stage=state.spec.name,
-            status=status,
-            attempts=state.attempt,
-            duration_s=(state.outcome.duration_s if state.outcome else 0.0),
-            error=state.error,
-        )
+        self._emit_finished(run, state)
         if status != "succeeded" and state.spec.required:
             error = state.error or ErrorInfo(type="StageFailed", message=status)
             self._end_run(
@@ -301,6 +317,22 @@ class Coordinator(pykka.ThreadingActor):
             self._end_run(run, "completed", None)
             return
         self._start_all(run, run.ready_after(state))
+
+    def _report(self, run: Run, outcome: StageOutcome) -> None:
+        if self._on_outcome is not None:
+            self._on_outcome(run.run_id, outcome)
+
+    def _emit_finished(self, run: Run, state: StageState) -> None:
+        self._hub.emit(
+            StageFinished,
+            run.run_id,
+            progress=run.progress.percent(),
+            stage=state.spec.name,
+            status=state.status,
+            attempts=state.attempt,
+            duration_s=(state.outcome.duration_s if state.outcome else 0.0),
+            error=state.error,
+        )
 
     def _on_timeout(self, message: AttemptTimedOut) -> None:
         run = self._runs.get(message.run_id)
@@ -441,7 +473,7 @@ class Coordinator(pykka.ThreadingActor):
         state.error = ErrorInfo(
             type=RunCancelledError.__name__, message=reason, stage=state.spec.name
         )
-        state.make_outcome()
+        self._report(run, state.make_outcome())
         run.terminal_count += 1
         self._hub.emit(
             StageFinished,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from actorflow.bus import AgentPool
@@ -17,6 +17,8 @@ class StartRun:
     input: FrozenMap
     context: FrozenMap
     future: concurrent.futures.Future[RunResult]
+    #: outcomes (``StageOutcome``) of stages that finished before the run was resumed.
+    resume_from: FrozenMap = field(default_factory=FrozenMap)
 
 
 @dataclass(frozen=True, slots=True)

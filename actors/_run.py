@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,6 +93,7 @@ class Run:
         "future",
         "input",
         "progress",
+        "reused",
         "run_id",
         "spec",
         "stages",
@@ -110,6 +112,8 @@ class Run:
         input: FrozenMap,
         context: FrozenMap,
         future: concurrent.futures.Future[RunResult],
+        *,
+        resume_from: Mapping[str, StageOutcome] | None = None,
     ) -> None:
         self.run_id = run_id
         self.spec = spec
@@ -130,6 +134,27 @@ class Run:
         self.terminal_count = 0
         self.progress = RunProgress(run_id, len(spec.stages))
         self.deadline: TimerHandle | None = None
+        self.reused: list[StageState] = []
+        for stage in spec.stages:  # declaration order, so ``completed`` keeps it
+            if resume_from and stage.name in resume_from:
+                self._reuse(self.stages[stage.name], resume_from[stage.name])
+
+    def _reuse(self, state: StageState, outcome: StageOutcome) -> None:
+        """Take the outcome of a stage that finished before the run was resumed."""
+        state.status = outcome.status
+        state.output = outcome.output
+        state.error = outcome.error
+        state.attempt = outcome.attempts
+        state.started_at = outcome.started_at
+        state.finished_at = outcome.finished_at
+        state.outcome = outcome
+        self.terminal_count += 1
+        self.progress.stage_done(state.spec.name)
+        if outcome.succeeded:
+            self.completed.append(state.spec.name)
+        for name in state.dependents:
+            self.stages[name].blocked_by -= 1
+        self.reused.append(state)
 
     @property
     def all_terminal(self) -> bool:
@@ -138,7 +163,7 @@ class Run:
     def initially_ready(self) -> list[StageState]:
         """Stages that may start when the run starts."""
         if self.spec.parallel:
-            return [s for s in self.stages.values() if s.blocked_by == 0]
+            return [s for s in self.stages.values() if s.blocked_by == 0 and not s.terminal]
         return self.next_step()
 
     def ready_after(self, finished: StageState) -> list[StageState]:
@@ -156,10 +181,14 @@ class Run:
         return []
 
     def next_step(self) -> list[StageState]:
-        self.step += 1
-        if self.step >= len(self.steps):
-            return []
-        return [self.stages[name] for name in self.steps[self.step]]
+        """The next step's stages, passing over those already terminal (reused ones)."""
+        while True:
+            self.step += 1
+            if self.step >= len(self.steps):
+                return []
+            ready = [self.stages[n] for n in self.steps[self.step] if not self.stages[n].terminal]
+            if ready:
+                return ready
 
     def dependencies_of(self, state: StageState) -> FrozenMap:
         outcomes = {}

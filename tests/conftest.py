@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pykka
@@ -34,9 +33,3 @@ def runtime() -> Iterator[Runtime]:
 def _stop_stray_actors() -> Iterator[None]:
     yield
     pykka.ActorRegistry.stop_all(block=True, timeout=5)
-
-
-def actor_threads() -> list[threading.Thread]:
-    """Threads started by actorflow or pykka that are still alive."""
-    prefixes = ("AgentActor", "Coordinator", "actorflow-")
-    return [t for t in threading.enumerate() if t.name.startswith(prefixes) and t.is_alive()]

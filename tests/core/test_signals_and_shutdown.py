@@ -10,8 +10,8 @@ from structlog.testing import capture_logs
 from actorflow import Runtime, signals
 from actorflow.contracts import Event, RunFinished
 
-from conftest import actor_threads
 from scripted_agents import Scripted
+from thread_check import actor_threads
 
 
 def wf(n: int = 2) -> dict[str, Any]:

@@ -1,0 +1,415 @@
+"""``RunStore``: the run history on disk, fed by a runtime's events, queried by the shell."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import socket
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Callable, Collection, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+
+import msgspec
+
+from actorflow._runtime import Runtime
+from actorflow.bus import get_logger
+from actorflow.contracts import (
+    ActorflowError,
+    Event,
+    FrozenMap,
+    RunFinished,
+    RuntimeStoppedError,
+    StageOutcome,
+    WorkflowSpec,
+)
+
+from . import _queries, _resume
+from ._connect import connect, default_path, enable_wal, write_transaction
+from ._errors import StoreError, store_error
+from ._journal import Journal, Outcome, Submitted
+from ._outputs import OutputFiles
+from ._queries import When
+from ._schema import migrate
+from ._types import Recovery, RunDetail, RunRecord, StoreStats
+from ._writer import Writer
+
+_log = get_logger("store")
+
+_T = TypeVar("_T")
+
+
+class _Recorder:
+    """What a runtime calls: hands every fact to the writer, nothing else.
+
+    It is the runtime's observer (submissions, outcomes with their outputs) and the
+    hub's listener (events); both are called in threads that must not wait.
+    """
+
+    __slots__ = ("_writer", "active")
+
+    def __init__(self, writer: Writer) -> None:
+        self._writer = writer
+        #: runs submitted and not finished yet (set operations are atomic under the GIL).
+        self.active: set[str] = set()
+
+    def run_submitted(
+        self,
+        run_id: str,
+        spec: WorkflowSpec,
+        input: FrozenMap,
+        context: FrozenMap,
+        resume_from: Mapping[str, StageOutcome],  # noqa: ARG002 - recovery recorded it
+    ) -> None:
+        self.active.add(run_id)
+        self._writer.put(Submitted(run_id, spec, input, context, time.time()))
+
+    def stage_finished(self, run_id: str, outcome: StageOutcome) -> None:
+        self._writer.put(Outcome(run_id, outcome))
+
+    def event(self, event: Event) -> None:
+        if type(event) is RunFinished:
+            self.active.discard(event.run_id)
+        self._writer.put(event)
+
+
+class RunStore:
+    """Every run, stage outcome, attempt and event, in one SQLite file (WAL mode).
+
+    Attach it to a runtime and it records what the runtime does, from a writer thread
+    that batches facts into transactions; the runtime never waits for the disk. Several
+    threads and processes may share one file.
+
+    Args:
+        path: the database file; by default ``$ACTORFLOW_DB``, else
+            ``$XDG_DATA_HOME/actorflow/runs.db`` (``~/.local/share/actorflow/runs.db``).
+            Stage outputs that are ``Records`` go to ``outputs/`` beside it.
+        busy_timeout_s: how long a statement waits for another writer's lock.
+        heartbeat_s: how often this store proves it is alive to other processes.
+        lease_s: after how long without a heartbeat another process may take over this
+            store's unfinished runs (only used across hosts or for a hung process: on
+            the same host a dead pid is noticed at once).
+        batch_size: most facts written in one transaction.
+
+    Raises:
+        StoreError: the file is locked, corrupt, not a run store, or from a newer version.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        busy_timeout_s: float = 5.0,
+        heartbeat_s: float = 5.0,
+        lease_s: float = 30.0,
+        batch_size: int = 1000,
+    ) -> None:
+        if lease_s <= heartbeat_s:
+            raise ValueError(f"lease_s ({lease_s}) must be longer than heartbeat_s ({heartbeat_s})")
+        self.path = Path(path).expanduser() if path is not None else default_path()
+        self.busy_timeout_s = busy_timeout_s
+        self.lease_s = lease_s
+        self.host = socket.gethostname()
+        self.owner = f"{self.host}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+        self.outputs = OutputFiles(self.path.parent)
+        self._lock = threading.Lock()
+        # Keyed by id(); holding the runtime keeps that id from being reused meanwhile.
+        self._attached: dict[int, tuple[Runtime, Callable[[], None]]] = {}
+        self._closed = False
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create the folder of run store {self.path}: {exc}", path=self.path
+            ) from exc
+        self._conn = connect(self.path, busy_timeout_s=busy_timeout_s)
+        try:
+            enable_wal(self._conn, path=self.path, busy_timeout_s=busy_timeout_s)
+            migrate(self._conn, path=self.path, busy_timeout_s=busy_timeout_s)
+            self._register_owner()
+            writer_conn = connect(self.path, busy_timeout_s=busy_timeout_s)
+        except BaseException:
+            self._conn.close()
+            raise
+        self._writer = Writer(
+            writer_conn,
+            Journal(self.outputs, self.owner),
+            path=self.path,
+            busy_timeout_s=busy_timeout_s,
+            heartbeat_s=heartbeat_s,
+            batch_size=batch_size,
+        )
+        self._recorder = _Recorder(self._writer)
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def _register_owner(self) -> None:
+        def register(conn: sqlite3.Connection) -> None:
+            now = time.time()
+            with write_transaction(conn):
+                conn.execute(
+                    "INSERT INTO owners (owner, host, pid, started_at, heartbeat_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (self.owner, self.host, os.getpid(), now, now),
+                )
+
+        self._use("registering this process", register)
+
+    def _use(self, doing: str, action: Callable[[sqlite3.Connection], _T]) -> _T:
+        """``action(conn)`` on the store's own connection, its errors made StoreErrors."""
+        with self._lock:
+            if self._closed:
+                raise StoreError(f"run store {self.path} is closed", path=self.path)
+            try:
+                return action(self._conn)
+            except sqlite3.Error as exc:
+                raise store_error(
+                    exc, path=self.path, doing=doing, busy_timeout_s=self.busy_timeout_s
+                ) from exc
+
+    def flush(self, timeout: float | None = 10.0) -> None:
+        """Wait until everything reported so far is on disk.
+
+        Raises:
+            StoreError: something could not be recorded (the error says what and why).
+        """
+        self._writer.flush(timeout)
+
+    def close(self, timeout: float | None = 10.0) -> None:
+        """Detach from every runtime, write what is queued, release the file.
+
+        Runs still going in an attached runtime become orphans that the next
+        :meth:`recover` resumes; to record how they end instead, stop the runtime first
+        (``with RunStore() as store, Runtime() as rt:`` does).
+        """
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            attached = list(self._attached.values())
+            self._attached.clear()
+        for _, detach in attached:
+            detach()
+        if self._recorder.active:
+            _log.warning(
+                "run store closed while runs were under way; the next recovery resumes them",
+                path=str(self.path),
+                runs=sorted(self._recorder.active),
+            )
+        try:
+            self._writer.close(timeout)
+        finally:
+            with self._lock:
+                try:
+                    with write_transaction(self._conn):
+                        self._conn.execute("DELETE FROM owners WHERE owner = ?", (self.owner,))
+                except sqlite3.Error as exc:
+                    # Harmless: a missing pid or a stale heartbeat marks us dead all the same.
+                    _log.warning("could not unregister from run store", error=str(exc))
+                self._conn.close()
+
+    def __enter__(self) -> RunStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- runtimes -------------------------------------------------------------------------
+
+    def attach(self, runtime: Runtime, *, recover: bool = True) -> tuple[Recovery, ...]:
+        """Record everything ``runtime`` does from now on; recover orphaned runs.
+
+        Register the runtime's agents first: recovery resumes a run only if the agents
+        it needs are there (otherwise it marks it ``interrupted``, saying which agent).
+
+        Args:
+            runtime: the runtime to record.
+            recover: also run :meth:`recover` on it.
+
+        Returns:
+            What recovery did, one entry per orphaned run.
+        """
+        with self._lock:
+            if self._closed:
+                raise StoreError(f"run store {self.path} is closed", path=self.path)
+            if id(runtime) not in self._attached:
+                _, unlisten = runtime.hub.subscribe(None, self._recorder.event)
+                unobserve = runtime.observe(self._recorder)
+
+                def detach() -> None:
+                    unlisten()
+                    unobserve()
+
+                self._attached[id(runtime)] = (runtime, detach)
+        return self.recover(runtime) if recover else ()
+
+    def detach(self, runtime: Runtime) -> None:
+        """Stop recording ``runtime`` (what it reported so far is still written)."""
+        with self._lock:
+            entry = self._attached.pop(id(runtime), None)
+        if entry is not None:
+            entry[1]()
+
+    def recover(self, runtime: Runtime) -> tuple[Recovery, ...]:
+        """Resume, on ``runtime``, runs left unfinished by a process that died.
+
+        Each such run is resumed (its finished stages are not run again) or, when that is
+        impossible (workflow invalid here, agents missing, outputs missing), marked
+        ``interrupted`` with the reason. ``runtime`` should be attached, so the resumed
+        runs are recorded.
+
+        Returns:
+            One ``Recovery`` per run found, saying what was done and why.
+        """
+        runtime.hub  # noqa: B018 - raises RuntimeStoppedError now, before any run is claimed
+        now = time.time()
+        orphans = self._use(
+            "looking for unfinished runs",
+            lambda conn: _resume.find_orphans(
+                conn, me=self.owner, host=self.host, now=now, lease_s=self.lease_s
+            ),
+        )
+        done = []
+        for orphan in orphans:
+            claimed = self._use(
+                f"claiming run {orphan.run_id}",
+                functools.partial(_resume.claim, orphan=orphan, me=self.owner, now=now),
+            )
+            if claimed:
+                done.append(self._recover_one(runtime, orphan))
+        return tuple(done)
+
+    def _recover_one(self, runtime: Runtime, orphan: _resume.Orphan) -> Recovery:
+        try:
+            plan = self._use(
+                f"reading run {orphan.run_id}",
+                lambda conn: _resume.plan(conn, self.outputs, orphan.run_id, runtime.agent_names),
+            )
+            handle = runtime.submit(
+                plan.spec,
+                plan.input,
+                context=plan.context,
+                run_id=orphan.run_id,
+                resume_from=plan.resume_from,
+            )
+        except RuntimeStoppedError:
+            raise  # not the run's fault: it stays ours, and orphaned again when we close
+        except (_resume.CannotResume, ActorflowError) as exc:
+            reason = str(exc)
+            self._use(
+                f"marking run {orphan.run_id} interrupted",
+                lambda conn: _resume.interrupt(conn, orphan.run_id, reason, now=time.time()),
+            )
+            _log.warning("run interrupted", run_id=orphan.run_id, reason=reason)
+            return Recovery(orphan.run_id, orphan.workflow, "interrupted", reason=reason)
+        _log.info("run resumed", run_id=orphan.run_id, reused=sorted(plan.resume_from))
+        return Recovery(
+            orphan.run_id,
+            orphan.workflow,
+            "resumed",
+            reused=tuple(plan.resume_from),
+            handle=handle,
+        )
+
+    # -- queries --------------------------------------------------------------------------
+
+    def list_runs(
+        self,
+        *,
+        status: str | Collection[str] | None = None,
+        workflow: str | None = None,
+        since: When | None = None,
+        until: When | None = None,
+        limit: int = 50,
+    ) -> tuple[RunRecord, ...]:
+        """Runs, newest first.
+
+        Args:
+            status: one status or several.
+            workflow: a workflow name.
+            since: runs started at or after this (unix time or datetime).
+            until: runs started before this.
+            limit: at most this many.
+        """
+        return self._use(
+            "listing runs",
+            lambda conn: _queries.list_runs(
+                conn, status=status, workflow=workflow, since=since, until=until, limit=limit
+            ),
+        )
+
+    def get_run(self, run_id: str) -> RunDetail | None:
+        """A run with its spec, stages (with attempts) and events; ``None`` if unknown."""
+        return self._use(f"reading run {run_id}", lambda conn: _queries.get_run(conn, run_id))
+
+    def stats(self, *, since: When | None = None, now: dt.datetime | None = None) -> StoreStats:
+        """Dashboard figures over runs started since ``since`` (all runs by default).
+
+        Args:
+            since: the window's start.
+            now: the moment "today" is relative to (the current time by default).
+        """
+        moment = now or dt.datetime.now().astimezone()
+        return self._use(
+            "computing stats", lambda conn: _queries.stats(conn, since=since, now=moment)
+        )
+
+    def stage_output(self, run_id: str, stage: str) -> Any:
+        """A stage's stored output, as the stage returned it (``Records`` read back).
+
+        Raises:
+            KeyError: no such run or stage, or no output recorded for it.
+            StoreError: a file it refers to is missing or unreadable.
+        """
+        row = self._use(
+            f"reading output of {run_id}/{stage}",
+            lambda conn: _queries.stage_output_row(conn, run_id, stage),
+        )
+        if row is None or row[0] is None:
+            raise KeyError(f"run {run_id!r} has no recorded output for stage {stage!r}")
+        return self.outputs.load(row[0])
+
+    def output_files(self, run_id: str, stage: str) -> tuple[Path, ...]:
+        """The Parquet files of a stage's output (for downloads), first one first."""
+        row = self._use(
+            f"reading output of {run_id}/{stage}",
+            lambda conn: _queries.stage_output_row(conn, run_id, stage),
+        )
+        if row is None or row[1] is None:
+            return ()
+
+        return tuple(self.outputs.resolve(ref) for ref in msgspec.json.decode(row[1]))
+
+    def run_input(self, run_id: str) -> Any:
+        """A run's stored input.
+
+        Raises:
+            KeyError: no such run, or its input was not recorded.
+        """
+        row = self._use(
+            f"reading input of {run_id}",
+            lambda conn: conn.execute(
+                "SELECT input_json FROM runs WHERE run_id = ?", (run_id,)
+            ).fetchone(),
+        )
+        if row is None or row[0] is None:
+            raise KeyError(f"run {run_id!r} has no recorded input")
+        return self.outputs.load(row[0])
+
+    @property
+    def written(self) -> int:
+        """Facts recorded so far by this store's writer."""
+        return self._writer.written
+
+    def __repr__(self) -> str:
+        return f"RunStore({str(self.path)!r})"
