@@ -188,6 +188,9 @@ class Runtime:
         self._started = False
         self._stopped = False
         self._agents: dict[str, AgentInfo] = {}
+        # id(spec) -> (spec, agent names it was validated against); the spec is held so
+        # that its id cannot be reused by another object.
+        self._validated: dict[int, tuple[WorkflowSpec, frozenset[str]]] = {}
         self._threads: set[threading.Thread] = set()
         self._hub: EventHub | None = None
         self._timers: TimerService | None = None
@@ -368,7 +371,22 @@ class Runtime:
         Raises:
             WorkflowValidationError: naming the stages and fields at fault.
         """
-        return load_workflow(workflow, agents=self.agent_names)
+        if not isinstance(workflow, WorkflowSpec):
+            return load_workflow(workflow, agents=self.agent_names)
+        # Services submit the same spec object over and over; a spec is immutable, so
+        # its validation against the same agents holds until an agent is registered.
+        key = id(workflow)
+        with self._lock:
+            cached = self._validated.get(key)
+            agents = frozenset(self._agents)
+        if cached is not None and cached[0] is workflow and cached[1] == agents:
+            return workflow
+        load_workflow(workflow, agents=agents)
+        with self._lock:
+            if len(self._validated) >= 256:
+                self._validated.pop(next(iter(self._validated)))
+            self._validated[key] = (workflow, agents)
+        return workflow
 
     def submit(
         self,
@@ -399,7 +417,7 @@ class Runtime:
         """
         coordinator = self._require()
         spec = self.validate(workflow)
-        reused = _check_resume(spec, resume_from or {})
+        reused = _check_resume(spec, resume_from) if resume_from else FrozenMap()
         frozen_input: FrozenMap = freeze(dict(input or {}), where="input")
         frozen_context: FrozenMap = freeze(dict(context or {}), where="context")
         run_id = run_id or uuid.uuid4().hex

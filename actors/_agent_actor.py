@@ -11,8 +11,9 @@ from types import TracebackType
 from typing import Any
 
 import pykka
+import structlog
 
-from actorflow.bus import Envelope, get_logger
+from actorflow.bus import Envelope, fast_inbox, get_logger
 from actorflow.contracts import (
     AgentCrashedError,
     ErrorInfo,
@@ -39,6 +40,7 @@ class AgentActor(pykka.ThreadingActor):
 
     # A hung agent must not keep the interpreter alive after the runtime stopped.
     use_daemon_thread = True
+    _create_actor_inbox = staticmethod(fast_inbox)
 
     def __init__(
         self,
@@ -155,7 +157,12 @@ class AgentActor(pykka.ThreadingActor):
         try:
             if envelope.cancel.cancelled:
                 raise RunCancelledError(envelope.cancel.reason)
-            output = self._perform(request)
+            # Every log line of the attempt (the agent's own, in this thread or in the
+            # tasks of its event loop, which copy the context) says whose it is.
+            with structlog.contextvars.bound_contextvars(
+                run_id=msg.run_id, stage=msg.stage.name, agent=self._pool, attempt=msg.attempt
+            ):
+                output = self._perform(request)
             output = freeze(output, where=f"output of stage {msg.stage.name!r}")
         except UnfreezableError as exc:
             return self._failed(msg, OutputNotFrozenError(str(exc)), started)

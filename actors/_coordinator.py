@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pykka
+from structlog.contextvars import bind_contextvars, reset_contextvars
 
 from actorflow.bus import (
     AgentPool,
@@ -23,6 +24,7 @@ from actorflow.bus import (
     EventHub,
     ProgressReporter,
     TimerService,
+    fast_inbox,
     get_logger,
 )
 from actorflow.contracts import (
@@ -59,6 +61,12 @@ from ._run import Run, StageState
 _log = get_logger("coordinator")
 
 
+def message_run_id(message: Any) -> str | None:
+    """The run a coordinator message is about, if any."""
+    run_id: str | None = getattr(message, "run_id", None)
+    return run_id
+
+
 def backoff_delay(state_attempt: int, base_s: float, max_s: float) -> float:
     """Exponential backoff with "equal jitter": half fixed, half random.
 
@@ -73,6 +81,7 @@ class Coordinator(pykka.ThreadingActor):
     """Drives runs: dependencies, dispatch, timeouts, retries, cancellation, progress."""
 
     use_daemon_thread = True
+    _create_actor_inbox = staticmethod(fast_inbox)
 
     def __init__(
         self,
@@ -109,7 +118,17 @@ class Coordinator(pykka.ThreadingActor):
         if handler is None:
             _log.warning("coordinator ignored a message", type=type(message).__name__)
             return None
-        return handler(message)
+        run_id = message.done.run_id if type(message) is AttemptDone else message_run_id(message)
+        if run_id is None:
+            return handler(message)
+        # Log lines of the handler (and of the hub's listeners and run observers it calls)
+        # carry the run's id. Only the run: a message about one stage often starts others.
+        # Tokens rather than bound_contextvars: half the cost, on every message.
+        tokens = bind_contextvars(run_id=run_id)
+        try:
+            return handler(message)
+        finally:
+            reset_contextvars(**tokens)
 
     def on_failure(self, *exc_info: Any) -> None:
         # The coordinator's own bug must not leave callers waiting forever.

@@ -5,6 +5,7 @@ from ._bridge import await_future, await_pykka, iter_events
 from ._cancel import CancelToken
 from ._envelope import Envelope, ProgressFn
 from ._hub import EventHub
+from ._inbox import fast_inbox
 from ._log import get_logger
 from ._pool import AgentPool, MemberRef, PoolStats, RestartPolicy
 from ._progress import ProgressReporter, RunProgress
@@ -25,6 +26,7 @@ __all__ = [
     "TimerService",
     "await_future",
     "await_pykka",
+    "fast_inbox",
     "get_logger",
     "iter_events",
     "signals",

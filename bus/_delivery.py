@@ -109,13 +109,25 @@ class Delivery:
         self._inbox.put((signals, sender, event))
 
     def _dispatch_loop(self) -> None:
+        inbox = self._inbox
         while True:
-            item = self._inbox.get()
-            if item is _STOP:
-                return
-            signals, sender, event = item
-            for signal in signals:
-                for receiver in signal.receivers_for(sender):
+            batch = [inbox.get()]
+            # Drain what else is waiting: under load, receivers are looked up once per
+            # batch and sender instead of once per event.
+            while not inbox.empty() and len(batch) < 1024:
+                batch.append(inbox.get())
+            resolved: dict[tuple[Any, str], list[Receiver]] = {}
+            for item in batch:
+                if item is _STOP:
+                    return
+                signals, sender, event = item
+                key = (signals, sender)
+                receivers = resolved.get(key)
+                if receivers is None:
+                    receivers = resolved[key] = [
+                        receiver for signal in signals for receiver in signal.receivers_for(sender)
+                    ]
+                for receiver in receivers:
                     self.post(receiver, sender, event)
 
     def post(self, receiver: Receiver, sender: str, event: Any) -> None:

@@ -15,12 +15,15 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from actorflow.contracts import Event, RunFinished
+from actorflow.contracts import EVENT_TYPES, Event, RunFinished
 
 from . import signals
 from ._delivery import Delivery
 
 Listener = Callable[[Event], None]
+
+_SIGNALS = {cls: signals.BY_KIND[cls.kind] for cls in EVENT_TYPES}
+_ALL = signals.event
 
 
 class _RunLog:
@@ -78,10 +81,13 @@ class EventHub:
             log.events.append(event)
             if cls is RunFinished:
                 self._finish(run_id, log)
-            for key in (run_id, None):
-                for listener in self._listeners.get(key, ()):
-                    listener(event)
-            self._post(event)
+            if self._listeners:
+                for key in (run_id, None):
+                    for listener in self._listeners.get(key, ()):
+                        listener(event)
+            kind_signal = _SIGNALS[cls]
+            if kind_signal.receivers or _ALL.receivers:
+                self._delivery.dispatch((kind_signal, _ALL), run_id, event)
         return event
 
     def _finish(self, run_id: str, log: _RunLog) -> None:
@@ -90,11 +96,6 @@ class EventHub:
         while len(self._finished) > self._keep_finished:
             old, _ = self._finished.popitem(last=False)
             self._runs.pop(old, None)
-
-    def _post(self, event: Event) -> None:
-        kind_signal = signals.BY_KIND[event.kind]
-        if kind_signal.receivers or signals.event.receivers:
-            self._delivery.dispatch((kind_signal, signals.event), event.run_id, event)
 
     def subscribe(
         self, run_id: str | None, listener: Listener

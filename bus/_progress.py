@@ -18,24 +18,29 @@ class RunProgress:
     again); the hub makes the run's figure monotonic whatever the interleaving.
     """
 
-    __slots__ = ("_fractions", "_lock", "done", "run_id", "total")
+    __slots__ = ("_fractions", "_lock", "_partial", "done", "run_id", "total")
 
     def __init__(self, run_id: str, total: int) -> None:
         self.run_id = run_id
         self.total = max(total, 1)
         self.done = 0
         self._fractions: dict[str, float] = {}
+        # The running sum of _fractions, so a report costs O(1) whatever the stage count.
+        self._partial = 0.0
         self._lock = threading.Lock()
 
     def percent(self) -> int:
+        if not self._fractions:  # most stages never report: skip the lock
+            return 100 * self.done // self.total
         with self._lock:
-            partial = sum(self._fractions.values())
-        return math.floor(100 * (self.done + partial) / self.total)
+            return int(100 * (self.done + self._partial) / self.total)
 
     def stage_done(self, stage: str) -> None:
         """Called by the coordinator when a stage reaches a terminal state."""
         with self._lock:
-            self._fractions.pop(stage, None)
+            self._partial -= self._fractions.pop(stage, 0.0)
+            if not self._fractions:
+                self._partial = 0.0  # no float drift left behind
             self.done += 1
 
     def report(self, stage: str, fraction: float) -> tuple[float, int]:
@@ -45,10 +50,14 @@ class RunProgress:
             The fraction kept (never lower than before) and the run's percent.
         """
         with self._lock:
-            kept = max(self._fractions.get(stage, 0.0), fraction)
-            self._fractions[stage] = kept
-            partial = sum(self._fractions.values())
-        return kept, math.floor(100 * (self.done + partial) / self.total)
+            old = self._fractions.get(stage, 0.0)
+            if fraction > old:
+                self._fractions[stage] = fraction
+                self._partial += fraction - old
+            else:
+                self._fractions[stage] = old
+            percent = int(100 * (self.done + self._partial) / self.total)
+        return max(old, fraction), percent
 
 
 class ProgressReporter:
