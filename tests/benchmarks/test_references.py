@@ -13,7 +13,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 REFERENCES = REPO / "benchmarks" / "references"
-EXAMPLE_DATA = REPO / "examples" / "revenue" / "data"
+EXAMPLE_DATA = REPO / "actorflow" / "demo" / "data"
 OUTPUTS = ("records.csv", "rejects.csv", "aggregates.json")
 ROWS = 3_000
 

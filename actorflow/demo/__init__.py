@@ -1,0 +1,51 @@
+"""The bundled revenue example: its workflow, sample data and local Megaphone-style API.
+
+from actorflow.demo import DEFAULT_INPUT, MegaphoneServer, revenue_workflow
+
+with MegaphoneServer() as api, Runtime() as rt:
+    register_builtin_agents(rt)
+    result = rt.run(revenue_workflow(api.url), input=DEFAULT_INPUT)
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from string import Template
+from typing import Any
+
+import msgspec
+
+from actorflow.contracts import WorkflowSpec, load_workflow
+
+from ._server import MegaphoneServer
+
+HERE = Path(__file__).parent
+DATA_DIR = HERE / "data"
+WORKFLOW_FILE = HERE / "revenue.toml"
+
+#: The run input of the revenue example: the month being processed and the
+#: validation rules the processing stage applies.
+DEFAULT_INPUT: dict[str, Any] = {
+    "processing_month": "2024-05",
+    "validation_rules": {
+        "min_revenue": 0.01,
+        "max_revenue": 100000,
+        "required_fields": ["podcast_name", "revenue", "date"],
+    },
+}
+
+
+def revenue_workflow(megaphone_url: str, data_dir: Path = DATA_DIR) -> WorkflowSpec:
+    """The revenue workflow, reading the API at ``megaphone_url`` and the CSV in ``data_dir``."""
+
+    def toml_text(value: str) -> str:
+        return json.dumps(value)[1:-1]  # JSON string escapes are valid TOML basic-string ones
+
+    text = Template(WORKFLOW_FILE.read_text(encoding="utf-8")).substitute(
+        MEGAPHONE_URL=toml_text(megaphone_url), DATA_DIR=toml_text(str(data_dir))
+    )
+    return load_workflow(msgspec.toml.decode(text.encode()))
+
+
+__all__ = ["DATA_DIR", "DEFAULT_INPUT", "WORKFLOW_FILE", "MegaphoneServer", "revenue_workflow"]

@@ -1,0 +1,48 @@
+"""The bundled revenue example: its local API, its workflow and its data."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+
+import pytest
+
+from actorflow import Runtime
+from actorflow.actors.extraction import ExtractionAgent
+from actorflow.demo import DATA_DIR, DEFAULT_INPUT, MegaphoneServer, revenue_workflow
+
+
+def test_the_local_api_serves_every_page_and_nothing_else() -> None:
+    with MegaphoneServer() as api:
+        url: str | None = api.url
+        pages = 0
+        while url:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                body = json.loads(response.read())
+            pages += 1
+            url = urllib.parse.urljoin(url, body["next"]) if body["next"] else None
+        assert pages == 3
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(api.url.replace("page_1.json", "..%2Fsecret"), timeout=5)
+        assert info.value.code == 404
+
+
+def test_the_revenue_workflow_points_at_the_server_and_the_bundled_csv() -> None:
+    spec = revenue_workflow("http://127.0.0.1:1/megaphone/page_1.json")
+    assert [s.name for s in spec.stages] == ["extract", "process", "insights"]
+    sources = {s["name"]: s for s in spec.stage("extract").params["sources"]}
+    assert sources["megaphone"]["url"] == "http://127.0.0.1:1/megaphone/page_1.json"
+    assert sources["audiomax"]["path"] == f"{DATA_DIR}/audiomax.csv"
+
+
+def test_extraction_reads_both_sources_over_real_http(runtime: Runtime) -> None:
+    runtime.register_agent("extractor", ExtractionAgent)
+    with MegaphoneServer() as api:
+        full = revenue_workflow(api.url)
+        extract_only = type(full)(name="extract-only", stages=full.stages[:1])
+        result = runtime.run(extract_only, input=DEFAULT_INPUT, timeout=60)
+    output = result.output("extract")
+    assert result.status == "completed"
+    assert dict(output["counts"]) == {"megaphone": 300, "audiomax": 300}
+    assert output["errors"] == ()
+    assert set(output["records"].frame["source"].unique()) == {"megaphone", "audiomax"}
