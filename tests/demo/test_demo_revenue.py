@@ -46,3 +46,30 @@ def test_extraction_reads_both_sources_over_real_http(runtime: Runtime) -> None:
     assert dict(output["counts"]) == {"megaphone": 300, "audiomax": 300}
     assert output["errors"] == ()
     assert set(output["records"].frame["source"].unique()) == {"megaphone", "audiomax"}
+
+
+def test_the_whole_revenue_workflow_ends_in_insights(runtime: Runtime) -> None:
+    from actorflow.actors.insights import InsightsAgent
+    from actorflow.actors.processing import ProcessingAgent
+
+    runtime.register_agent("extractor", ExtractionAgent)
+    runtime.register_agent("processor", ProcessingAgent)
+    runtime.register_agent("insights", InsightsAgent)
+    with MegaphoneServer() as api:
+        result = runtime.run(revenue_workflow(api.url), input=DEFAULT_INPUT, timeout=120)
+    assert result.status == "completed", result.error
+    processed = result.output("process")
+    kept, rejected = len(processed["records"]), len(processed["rejects"])
+    assert kept + rejected == 600
+    assert rejected > 0  # the sample data is messy on purpose
+    assert set(processed["stats"]["operations"]) == {
+        "cleaning",
+        "normalization",
+        "calculations",
+        "filtering",
+    }
+    insights = result.output("insights")
+    assert "revenue_by_month.svg" in insights["charts"]
+    assert insights["markdown"].strip()
+    names = processed["records"].frame["podcast_name"].drop_nulls().to_list()
+    assert all(name == name.title() for name in names)  # normalization ran

@@ -1,0 +1,134 @@
+"""``InsightsAgent``: the ``insights`` agent kind."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import polars as pl
+
+from actorflow.actors import Agent, StageRequest
+
+from ._build import Report, build_report
+from ._charts import revenue_by_month_svg, top_svg
+from ._inputs import collect_input
+from ._markdown import render_markdown
+from ._narrator import NarratorSettings, try_narrate
+from ._params import InsightsParams, parse_params
+from ._sentences import dimension_words
+
+
+def render_charts(report: Report) -> dict[str, str]:
+    """The SVG charts of a report, by file name (none without records)."""
+    if not report.params.charts or not report.totals.count:
+        return {}
+    charts = {"revenue_by_month.svg": revenue_by_month_svg(report.periods)}
+    dim = report.top_dimension
+    if dim is not None:
+        top = report.dimensions[dim].groups[: report.params.top_n]
+        if top:
+            many = dimension_words(dim)[1]
+            charts[f"top_{dim}.svg"] = top_svg(top, title=f"Top {len(top)} {many} by revenue")
+    return charts
+
+
+def summarise(
+    frame: pl.DataFrame,
+    *,
+    stats: Mapping[str, Mapping[str, Any]] | None = None,
+    params: InsightsParams | None = None,
+) -> dict[str, Any]:
+    """The insights agent's work without a runtime (and without the narrator).
+
+    Args:
+        frame: processed records (``revenue`` as Decimal, ``month_year``, dimensions).
+        stats: processing stats by stage name, for the data-quality summary.
+        params: what to compute; the defaults otherwise.
+
+    Returns:
+        ``{"insights", "summary", "markdown", "charts", "warnings"}``.
+    """
+    params = params or InsightsParams()
+    report = build_report(frame, stats=stats or {}, params=params)
+    charts = render_charts(report)
+    return {
+        "insights": report.insights,
+        "summary": report.summary,
+        "markdown": render_markdown(report, charts=charts),
+        "charts": charts,
+        "warnings": report.warnings,
+    }
+
+
+class InsightsAgent(Agent):
+    """Summarises processed records: totals, breakdowns, top N, changes, outliers, quality.
+
+    The stage's params and output are described in :mod:`actorflow.actors.insights`.
+
+    Args:
+        narrator: where the optional narrator sends the insights; by default the
+            ``ACTORFLOW_NARRATOR_*`` environment, and no narrator when no URL is set.
+    """
+
+    role: ClassVar[str] = "insights"
+    description: ClassVar[str] = (
+        "Totals, revenue by month and by dimension, top N, period-over-period change, "
+        "robust outliers and a data-quality summary, as data, sentences, Markdown and SVG "
+        "charts; optionally narrated by a chat model"
+    )
+    expertise: ClassVar[tuple[str, ...]] = (
+        "totals",
+        "breakdowns",
+        "top n",
+        "period over period",
+        "outliers",
+        "data quality",
+        "svg charts",
+        "markdown reports",
+    )
+
+    def __init__(self, *, narrator: NarratorSettings | None = None) -> None:
+        self.narrator = narrator
+
+    async def perform(self, request: StageRequest) -> dict[str, Any]:
+        """Summarise the dependencies' records; see :mod:`actorflow.actors.insights`."""
+        stage = request.stage.name
+        request.raise_if_cancelled()
+        params = parse_params(request.params, stage=stage)
+        collected = collect_input(
+            request.dependencies, request.stage.depends_on, stage=stage, inputs=params.inputs
+        )
+        request.report_progress(0.1, f"{collected.frame.height} records")
+
+        report = build_report(collected.frame, stats=collected.stats, params=params, stage=stage)
+        request.report_progress(0.4, f"{len(report.insights)} insights")
+        request.raise_if_cancelled()
+        charts = render_charts(report)
+        request.report_progress(0.7, f"{len(charts)} charts")
+        request.raise_if_cancelled()
+
+        warnings = [*collected.warnings, *report.warnings]
+        narrative, model = None, ""
+        settings = self.narrator or NarratorSettings.from_env()
+        if params.narrate is True and settings is None:
+            warnings.append(
+                {
+                    "kind": "narrator",
+                    "message": "params.narrate is true but no narrator URL is configured "
+                    "(agent settings or ACTORFLOW_NARRATOR_URL)",
+                }
+            )
+        elif settings is not None and params.narrate is not False:
+            request.report_progress(0.75, "asking the narrator")
+            narrative, problem = await try_narrate(settings, report.insights, report.summary)
+            model = settings.model or ""
+            if problem:
+                warnings.append(problem)
+        return {
+            "insights": report.insights,
+            "summary": report.summary,
+            "markdown": render_markdown(report, charts=charts, narrative=narrative, model=model),
+            "charts": charts,
+            "narrative": narrative,
+            "warnings": warnings,
+        }

@@ -1,0 +1,128 @@
+"""What an insights stage reads: its dependencies' records and processing stats."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from actorflow.actors.processing import records_of
+from actorflow.actors.rules import MONEY_DTYPE, clean_money_expr
+from actorflow.contracts import DataValidationError, Records, StageOutcome, thaw
+
+
+@dataclass(slots=True)
+class InsightsInput:
+    """The records to summarise and what the processing stages said about them.
+
+    Attributes:
+        frame: every dependency's records, stacked in dependency order.
+        stats: the ``stats`` of each dependency output that has them, by stage.
+        warnings: dependencies that failed or had no records.
+    """
+
+    frame: pl.DataFrame
+    stats: dict[str, dict[str, Any]] = field(default_factory=dict)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+
+
+def collect_input(
+    dependencies: Mapping[str, StageOutcome],
+    order: Sequence[str],
+    *,
+    stage: str,
+    inputs: Sequence[str] | None = None,
+) -> InsightsInput:
+    """Stack the records of the dependencies that succeeded and gather their stats.
+
+    Args:
+        dependencies: the dependencies' outcomes, by stage name.
+        order: the stage's ``depends_on``.
+        stage: this stage's name, for messages.
+        inputs: the dependencies whose records to summarise. By default those whose
+            output carries processing ``stats`` if any does (so a stage depending on both
+            the extraction and the processing does not count every record twice), else
+            every one with records.
+
+    Raises:
+        DataValidationError: an unknown name in ``inputs``, or no records at all.
+    """
+    if inputs is not None and (unknown := [n for n in inputs if n not in order]):
+        raise DataValidationError(
+            f"stage {stage!r}: params.inputs names {unknown}, which are not among its "
+            f"dependencies {list(order)}"
+        )
+    found: dict[str, Records] = {}
+    collected = InsightsInput(pl.DataFrame())
+    for name in order:
+        outcome = dependencies.get(name)
+        if outcome is None or outcome.status != "succeeded":
+            status = "missing" if outcome is None else outcome.status
+            collected.warnings.append(
+                {
+                    "kind": "dependency",
+                    "source": name,
+                    "message": f"dependency {name!r} ended {status}; its records are missing",
+                }
+            )
+            continue
+        output = outcome.output
+        try:
+            records = records_of(output)
+        except DataValidationError as exc:
+            raise DataValidationError(f"stage {stage!r}, output of {name!r}: {exc}") from None
+        if records is not None:
+            found[name] = records
+        if isinstance(output, Mapping) and isinstance(output.get("stats"), Mapping):
+            collected.stats[name] = thaw(output["stats"])
+    if inputs is not None:
+        chosen = [n for n in inputs if n in found]
+    elif any(n in collected.stats for n in found):
+        chosen = [n for n in found if n in collected.stats]
+    else:
+        chosen = list(found)
+    collected.stats = {n: s for n, s in collected.stats.items() if n in chosen}
+    if not chosen:
+        raise DataValidationError(
+            f"stage {stage!r} has no records to summarise: none of its dependencies "
+            f"{list(inputs if inputs is not None else order)} produced Records (an output "
+            "that is Records or has a 'records' key)"
+        )
+    parts = [found[n] for n in chosen]
+    collected.frame = Records.concat(parts).frame if len(parts) > 1 else parts[0].frame
+    return collected
+
+
+def money_column(frame: pl.DataFrame, name: str, *, stage: str) -> tuple[pl.DataFrame, int]:
+    """Make ``name`` an exact ``Decimal(38, 2)`` column.
+
+    Decimals and integers are taken as they are; text (records that were not processed)
+    is cleaned like the processor's money rule, and the values that do not parse are
+    left out of the sums and counted.
+
+    Returns:
+        The frame and how many non-null values could not be read as money.
+
+    Raises:
+        DataValidationError: the column is missing, or is a float or another type.
+    """
+    dtype = frame.schema.get(name)
+    if dtype is None:
+        if frame.height == 0:
+            return frame.with_columns(pl.lit(None, MONEY_DTYPE).alias(name)), 0
+        raise DataValidationError(
+            f"stage {stage!r}: the records have no money field {name!r} "
+            f"(columns: {list(frame.columns)}); set params.value_field"
+        )
+    if isinstance(dtype, pl.Decimal) or dtype.is_integer() or dtype == pl.Null:
+        return frame.with_columns(pl.col(name).cast(MONEY_DTYPE)), 0
+    if dtype == pl.String:
+        cleaned = frame.with_columns(clean_money_expr(pl.col(name)).alias(name))
+        unread = frame[name].null_count()
+        return cleaned, cleaned[name].null_count() - unread
+    raise DataValidationError(
+        f"stage {stage!r}: money field {name!r} is {dtype}; it must be a Decimal, an integer "
+        "or text (money is never a float: process the records first)"
+    )

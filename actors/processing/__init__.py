@@ -1,0 +1,75 @@
+"""The processing agent (``processor``): the revenue rules applied to a stage's records.
+
+Register it with ``runtime.register_agent("processor", ProcessingAgent)`` (or
+``functools.partial(ProcessingAgent, rules=my_rule_set)`` to offer your own rules) and
+give a stage ``agent = "processor"`` that depends on an extraction stage. It takes the
+``Records`` of its dependencies (an output that is ``Records`` or has a ``records`` key;
+several are stacked in ``depends_on`` order) and runs the rules of
+``docs/revenue-pipeline.md`` with :func:`actorflow.actors.rules.run_pipeline`.
+
+Stage params (every field optional; unknown fields are errors)::
+
+    operations        list of cleaning | normalization | calculations | filtering, run in
+                      that order; or ["validation"] alone (required fields only).
+                      Absent: from the task's words: clean/validate -> cleaning,
+                      normalize/standardize -> normalization, calculate/compute ->
+                      calculations, filter -> filtering; none of them -> validation.
+                      Calculations and filtering bring cleaning along; words that ask for
+                      cleaning bring filtering when the run input has validation_rules.
+    roles             field roles over the agent's (FieldRoles): money, money_suffixes,
+                      dates, date_suffixes, names, currency (lists); id, revenue,
+                      impressions, date (column names)
+    validation_rules  min_revenue, max_revenue, required_fields; the run input's
+                      validation_rules override these key by key
+    rules             names of the agent's registered rules to apply (default: all); a
+                      named rule brings the operation that runs it
+    inputs            dependency stages to take records from (default: all with records)
+    processing_month  "YYYY-MM"; the run input's processing_month overrides it
+
+The run input may carry ``validation_rules`` and ``processing_month`` (as in the seed's
+revenue example). The processing month does not restrict the records (the spec keeps every
+month); it is carried into the stats with the count of records in it.
+
+The output::
+
+    {"records": Records,     # kept, input order; money as Decimal(38, 2), never a float
+     "rejects": Records,     # original values of every rejected record + rule + reason
+     "stats": {"operations", "operations_from" (params | task | default), "implied",
+               "inputs" {stage: records}, "per_operation" {op: {"input", "output",
+               "rejected", "warnings", "fields", "rules", ...}}, "rejected" {rule: n},
+               "warnings" [{"kind", "operation", "field", "count", "message"}],
+               "quality" {"input_count", "output_count", "reject_count", "clean_count",
+                          "retention_rate", "quality_score", "processing_efficiency"},
+               "duration_s", "rules", "validation_rules", "processing_month",
+               "processing_month_records"}}
+
+``input_count == output_count + reject_count`` always. A rule column of the wrong type
+(a float revenue, say) or a missing money column fails the stage with a
+``DataValidationError`` naming the field; it is not retried. Bad params fail it with a
+``WorkflowValidationError`` naming the stage and field.
+"""
+
+from ._agent import ProcessingAgent
+from ._inputs import records_of
+from ._operations import (
+    OPERATIONS,
+    PIPELINE_OPERATIONS,
+    Operation,
+    OperationPlan,
+    operations_from_task,
+    plan_operations,
+)
+from ._params import ProcessingParams, parse_params
+
+__all__ = [
+    "OPERATIONS",
+    "PIPELINE_OPERATIONS",
+    "Operation",
+    "OperationPlan",
+    "ProcessingAgent",
+    "ProcessingParams",
+    "operations_from_task",
+    "parse_params",
+    "plan_operations",
+    "records_of",
+]

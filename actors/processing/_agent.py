@@ -1,0 +1,116 @@
+"""``ProcessingAgent``: the ``processor`` agent kind."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from actorflow.actors import Agent, StageRequest
+from actorflow.actors.rules import FieldRoles, Rule, RuleSet
+from actorflow.contracts import Records
+
+from ._inputs import collect_records
+from ._operations import plan_operations
+from ._params import parse_params
+from ._process import process_frame, string_fields
+from ._report import build_stats, operation_message
+
+# Progress shares: reading the dependencies' records is quick, the one fused query is the
+# work, and the per-operation reports follow it.
+_COLLECTED, _QUERIED, _REPORTED = 0.1, 0.8, 0.95
+
+
+class ProcessingAgent(Agent):
+    """Cleans, normalizes, calculates and filters its dependencies' records.
+
+    The stage's params and output are described in :mod:`actorflow.actors.processing`.
+    Register your own rules by handing the agent a :class:`RuleSet`::
+
+        runtime.register_agent("processor", functools.partial(ProcessingAgent, rules=mine))
+
+    Args:
+        rules: user rules the stages may apply (all of them unless ``params.rules``
+            names some); each runs in its step, after the built-in rules.
+        roles: the default field roles (``params.roles`` overrides them per stage).
+    """
+
+    role: ClassVar[str] = "processor"
+    description: ClassVar[str] = (
+        "Cleans money and dates, removes duplicates, normalizes names and currency, "
+        "calculates rpm and month_year, filters by validation rules; rejects are kept "
+        "with the rule and reason"
+    )
+    expertise: ClassVar[tuple[str, ...]] = (
+        "cleaning",
+        "normalization",
+        "calculations",
+        "filtering",
+        "validation",
+        "deduplication",
+        "exact money",
+    )
+
+    def __init__(
+        self, *, rules: RuleSet | Iterable[Rule] | None = None, roles: FieldRoles | None = None
+    ) -> None:
+        self.rules = rules if isinstance(rules, RuleSet) else RuleSet(rules or ())
+        self.roles = roles or FieldRoles()
+
+    def perform(self, request: StageRequest) -> dict[str, Any]:
+        """Process the dependencies' records; see :mod:`actorflow.actors.processing`."""
+        started = time.perf_counter()
+        stage = request.stage.name
+        request.raise_if_cancelled()
+        params = parse_params(
+            request.params, request.input, stage=stage, registry=self.rules, roles=self.roles
+        )
+        plan = plan_operations(
+            params.operations,
+            request.task,
+            input_has_validation_rules=params.input_has_validation_rules,
+            rule_kinds=[r.kind for r in params.rules] if params.named_rules else (),
+        )
+        collected = collect_records(
+            request.dependencies,
+            request.stage.depends_on,
+            stage=stage,
+            inputs=params.inputs,
+            string_fields=lambda columns: string_fields(plan, params.roles, columns),
+        )
+        frame = collected.frame
+        sources = ", ".join(f"{n} from {name}" for name, n in collected.counts.items())
+        request.report_progress(
+            _COLLECTED, f"{frame.height} records ({sources}): {', '.join(plan.operations)}"
+        )
+        request.raise_if_cancelled()
+
+        processed = process_frame(
+            frame,
+            plan,
+            roles=params.roles,
+            validation=params.validation,
+            rules=params.rules,
+            stage=stage,
+        )
+        request.raise_if_cancelled()
+        stats = build_stats(
+            processed,
+            plan,
+            roles=params.roles,
+            validation=params.validation,
+            columns=frame.columns,
+            inputs=collected.counts,
+            input_warnings=collected.warnings,
+            processing_month=params.processing_month,
+            duration_s=time.perf_counter() - started,
+        )
+        step = (_REPORTED - _QUERIED) / len(plan.operations)
+        for i, (operation, entry) in enumerate(stats["per_operation"].items(), start=1):
+            request.report_progress(_QUERIED + step * i, operation_message(operation, entry))
+        request.raise_if_cancelled()
+        return {
+            "records": Records(processed.records),
+            "rejects": Records(processed.rejects),
+            "stats": stats,
+        }
