@@ -22,7 +22,7 @@ install: $(STAMP)
 	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e . --config-settings editable_mode=strict
 
 demo: install
-	$(BIN)/python examples/progress_events.py
+	$(BIN)/actorflow demo
 
 lint: install
 	$(BIN)/ruff check .

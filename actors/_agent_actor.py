@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import inspect
 import threading
 import time
@@ -11,9 +13,8 @@ from types import TracebackType
 from typing import Any
 
 import pykka
-import structlog
 
-from actorflow.bus import Envelope, fast_inbox, get_logger
+from actorflow.bus import Envelope, context_vars, fast_inbox, get_logger
 from actorflow.contracts import (
     AgentCrashedError,
     ErrorInfo,
@@ -28,6 +29,8 @@ from ._agent import Agent, StageRequest
 from ._protocol import AgentCrashed, AttemptDone
 
 _log = get_logger("agent")
+# structlog's variables: every log line of an attempt says whose it is.
+_RUN_ID, _STAGE, _AGENT, _ATTEMPT = context_vars("run_id", "stage", "agent", "attempt")
 
 
 class AgentActor(pykka.ThreadingActor):
@@ -117,7 +120,11 @@ class AgentActor(pykka.ThreadingActor):
             self._close_loop()
             return None
         self._current = None
-        self._coordinator.tell(AttemptDone(self._pool, self._member, done))
+        # Once the runtime stopped, the coordinator is gone and no one waits for this
+        # reply: an attempt that outlived its run (it ignored its cancel token) just ends,
+        # instead of pykka logging a traceback for it.
+        with contextlib.suppress(pykka.ActorDeadError):
+            self._coordinator.tell(AttemptDone(self._pool, self._member, done))
         return None
 
     def _report_crash(self, exc: BaseException | None) -> None:
@@ -157,12 +164,8 @@ class AgentActor(pykka.ThreadingActor):
         try:
             if envelope.cancel.cancelled:
                 raise RunCancelledError(envelope.cancel.reason)
-            # Every log line of the attempt (the agent's own, in this thread or in the
-            # tasks of its event loop, which copy the context) says whose it is.
-            with structlog.contextvars.bound_contextvars(
-                run_id=msg.run_id, stage=msg.stage.name, agent=self._pool, attempt=msg.attempt
-            ):
-                output = self._perform(request)
+            # In a copy of the thread's context, so the bindings end with the attempt.
+            output = contextvars.copy_context().run(self._perform_bound, request)
             output = freeze(output, where=f"output of stage {msg.stage.name!r}")
         except UnfreezableError as exc:
             return self._failed(msg, OutputNotFrozenError(str(exc)), started)
@@ -177,6 +180,15 @@ class AgentActor(pykka.ThreadingActor):
             started_at=started,
             finished_at=time.time(),
         )
+
+    def _perform_bound(self, request: StageRequest) -> Any:
+        """``_perform`` with the attempt bound for every log line it makes, in this thread
+        or in the tasks of the actor's event loop (which copy the context)."""
+        _RUN_ID.set(request.run_id)
+        _STAGE.set(request.stage.name)
+        _AGENT.set(self._pool)
+        _ATTEMPT.set(request.attempt)
+        return self._perform(request)
 
     def _perform(self, request: StageRequest) -> Any:
         assert self._agent is not None

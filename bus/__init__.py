@@ -6,7 +6,7 @@ from ._cancel import CancelToken
 from ._envelope import Envelope, ProgressFn
 from ._hub import EventHub
 from ._inbox import fast_inbox
-from ._log import get_logger
+from ._log import context_vars, get_logger
 from ._pool import AgentPool, MemberRef, PoolStats, RestartPolicy
 from ._progress import ProgressReporter, RunProgress
 from ._timers import TimerHandle, TimerService
@@ -26,6 +26,7 @@ __all__ = [
     "TimerService",
     "await_future",
     "await_pykka",
+    "context_vars",
     "fast_inbox",
     "get_logger",
     "iter_events",

@@ -15,7 +15,9 @@ from string import Template
 from typing import Any
 
 import msgspec
+from rich.console import Console
 
+from actorflow.cli import run_workflow
 from actorflow.contracts import WorkflowSpec, load_workflow
 
 from ._server import MegaphoneServer
@@ -48,4 +50,27 @@ def revenue_workflow(megaphone_url: str, data_dir: Path = DATA_DIR) -> WorkflowS
     return load_workflow(msgspec.toml.decode(text.encode()))
 
 
-__all__ = ["DATA_DIR", "DEFAULT_INPUT", "WORKFLOW_FILE", "MegaphoneServer", "revenue_workflow"]
+def main(*, console: Console, output: Path | None, db: Path) -> int:
+    """``actorflow demo``: the revenue workflow on the bundled data, with live progress.
+
+    Starts the local Megaphone-style API, runs the workflow through the same display,
+    run store and result files as ``actorflow run``, and returns the exit code.
+    """
+    with MegaphoneServer() as api:
+        console.print(
+            f"[bold]actorflow demo[/bold]: revenue from a Megaphone-style API ({api.url}) "
+            f"and an Audiomax CSV ({DATA_DIR / 'audiomax.csv'})"
+        )
+        return run_workflow(
+            revenue_workflow(api.url), DEFAULT_INPUT, db=db, output=output, console=console
+        )
+
+
+__all__ = [
+    "DATA_DIR",
+    "DEFAULT_INPUT",
+    "WORKFLOW_FILE",
+    "MegaphoneServer",
+    "main",
+    "revenue_workflow",
+]

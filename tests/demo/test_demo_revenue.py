@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -73,3 +77,34 @@ def test_the_whole_revenue_workflow_ends_in_insights(runtime: Runtime) -> None:
     assert insights["markdown"].strip()
     names = processed["records"].frame["podcast_name"].drop_nulls().to_list()
     assert all(name == name.title() for name in names)  # normalization ran
+
+
+def test_actorflow_demo_runs_end_to_end_and_writes_its_results(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "actorflow"), "--db", str(tmp_path / "runs.db"),
+         "demo", "--output", str(out)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "completed" in done.stdout
+    assert "Revenue by podcast" in done.stdout
+    markdown = (out / "insights.md").read_text()
+    for link in re.findall(r"\]\(([^)]+\.svg)\)", markdown):
+        assert (out / link).read_text().lstrip().startswith(("<?xml", "<svg"))
+    assert (out / "process.records.parquet").exists()
+    listed = subprocess.run(
+        [str(Path(sys.executable).parent / "actorflow"), "--db", str(tmp_path / "runs.db"),
+         "runs", "list", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )  # fmt: skip
+    runs = json.loads(listed.stdout)
+    runs = runs["runs"] if isinstance(runs, dict) else runs
+    assert [(r["workflow"], r["status"]) for r in runs] == [("revenue", "completed")]

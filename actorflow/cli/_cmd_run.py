@@ -1,0 +1,170 @@
+"""``actorflow run``, ``actorflow validate`` and ``actorflow demo``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from actorflow.contracts import WorkflowValidationError
+
+from ._agents_hooks import load_agent_hooks, runtime_with_agents
+from ._app import Settings, cli, pass_settings
+from ._console import make_console
+from ._demo import run_demo
+from ._errors import EXIT_INVALID, CliError, workflow_lines
+from ._execute import run_workflow
+from ._inputs import parse_input
+from ._store import store_path
+
+__all__ = ["agents_option", "demo", "run", "validate"]
+
+_WORKFLOW = click.argument(
+    "workflow", type=click.Path(dir_okay=False, path_type=Path), metavar="WORKFLOW"
+)
+
+
+def agents_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--agents module:callable`` (repeatable), shared by the commands that need agents."""
+    return click.option(
+        "--agents",
+        "agent_specs",
+        multiple=True,
+        metavar="MODULE:CALLABLE",
+        help="Register your own agents: CALLABLE(runtime) is called after the built-in "
+        "agents are registered. MODULE is importable from the current folder or a "
+        "path to a .py file. Repeatable.",
+    )(func)
+
+
+@cli.command(
+    epilog="""\b
+Examples:
+  actorflow run revenue.toml --input '{"processing_month": "2024-05"}'
+  actorflow run revenue.toml --input @input.json --output results/
+  actorflow run wf.toml --set month=2024-05 --set rules.min_revenue=0.01
+  actorflow run wf.toml --agents myagents:register --json | jq .status
+"""
+)
+@_WORKFLOW
+@click.option(
+    "--input",
+    "input_text",
+    metavar="JSON|@FILE",
+    help="The run's input: a JSON object, @file holding one, or @- for stdin. "
+    "Fractions are read as exact decimals.",
+)
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Set one input key (a.b=... for a nested one), after --input. VALUE is read "
+    "as JSON when it is JSON, else as text. Repeatable.",
+)
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the results: records as CSV and Parquet, other outputs as JSON, "
+    "insights as Markdown and SVG charts, and run.json.",
+)
+@click.option(
+    "--json",
+    "json_output",
+    is_flag=True,
+    help="Print the run as one JSON document on stdout, and nothing else.",
+)
+@agents_option
+@pass_settings
+def run(  # noqa: PLR0917 - click passes every option as an argument
+    settings: Settings,
+    workflow: Path,
+    input_text: str | None,
+    sets: tuple[str, ...],
+    output: Path | None,
+    json_output: bool,
+    agent_specs: tuple[str, ...],
+) -> None:
+    """Run WORKFLOW (a .toml or .json file) with live progress.
+
+    Shows an overall bar and one bar per stage (plain lines when stdout is not a
+    terminal), then a table of the stages and the insights, if the run made any.
+    The run is recorded in the run store. Exits with 0 when the run completed, 1 when
+    it failed or was cancelled, 2 for an invalid workflow or input.
+    """
+    data = parse_input(input_text, sets)
+    hooks = load_agent_hooks(agent_specs)
+    code = run_workflow(
+        workflow,
+        data,
+        db=settings.db,
+        output=output,
+        json_output=json_output,
+        agents=hooks,
+        db_timeout_s=settings.db_timeout_s,
+    )
+    raise SystemExit(code)
+
+
+@cli.command(
+    epilog="""\b
+Examples:
+  actorflow validate workflow.toml
+  actorflow validate workflow.json --agents myagents:register
+"""
+)
+@_WORKFLOW
+@agents_option
+def validate(workflow: Path, agent_specs: tuple[str, ...]) -> None:
+    """Check WORKFLOW against the built-in agents and yours, and explain every problem.
+
+    Prints one line per problem, naming the stage and the field at fault, and exits
+    with 2; prints a one-line summary and exits with 0 when the workflow is valid.
+    """
+    hooks = load_agent_hooks(agent_specs)
+    console = make_console()
+    try:
+        with runtime_with_agents(hooks) as runtime:
+            spec = runtime.validate(workflow)
+    except WorkflowValidationError as exc:
+        lines = workflow_lines(exc)
+        for line in lines:
+            console.print(line, markup=False, soft_wrap=True)
+        count = len(lines)
+        console.print(
+            f"invalid: {count} problem{'s' if count != 1 else ''}", markup=False, soft_wrap=True
+        )
+        raise SystemExit(EXIT_INVALID) from None
+    order = " → ".join(stage.name for stage in spec.stages)
+    console.print(
+        f"{workflow}: valid workflow {spec.name!r}, {len(spec.stages)} stages: {order}",
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+@cli.command(
+    epilog="""\b
+Examples:
+  actorflow demo
+  actorflow demo --output demo-results/
+"""
+)
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the demo's results (records, insights, charts).",
+)
+@pass_settings
+def demo(settings: Settings, output: Path | None) -> None:
+    """Run the bundled revenue example end to end, with live progress.
+
+    It extracts revenue from a local JSON API and a CSV file, cleans and checks it,
+    and shows the insights. The run is recorded in the run store like any other.
+    """
+    code = run_demo(make_console(), output=output, db=store_path(settings.db))
+    if code is None:
+        raise CliError("the revenue demo is not installed")
+    raise SystemExit(code)

@@ -1,0 +1,191 @@
+"""``actorflow runs list|show|export``: the runs recorded in the run store."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, get_args
+
+import click
+import msgspec
+import polars as pl
+
+from actorflow.contracts import RunStatus, encode_event
+from actorflow.store import RunDetail, RunStore
+
+from ._app import Settings, cli, pass_settings
+from ._console import make_console
+from ._document import stored_run_document
+from ._errors import CliError
+from ._progress import describe_event
+from ._render import run_detail, runs_table
+from ._results import ResultWriter
+from ._store import open_existing_store, store_path
+
+__all__ = ["runs"]
+
+_STATUSES = get_args(RunStatus)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+
+
+def _detail(store: RunStore | None, settings: Settings, run_id: str) -> RunDetail:
+    detail = store.get_run(run_id) if store is not None else None
+    if detail is None:
+        raise CliError(
+            f"unknown run id {run_id!r} in run store {store_path(settings.db)} "
+            "(`actorflow runs list` shows the recorded runs)"
+        )
+    return detail
+
+
+@cli.group(
+    epilog="""\b
+Examples:
+  actorflow runs list --status failed --limit 5
+  actorflow runs show 0f8c2b4e...
+  actorflow runs export 0f8c2b4e... --output results/
+"""
+)
+def runs() -> None:
+    """Runs recorded in the run store (--db): list them, show one, export its results."""
+
+
+@runs.command(
+    "list",
+    epilog="""\b
+Examples:
+  actorflow runs list
+  actorflow runs list --status failed --status interrupted --limit 5
+  actorflow runs list --workflow revenue --json | jq '.[0].run_id'
+""",
+)
+@click.option(
+    "--status",
+    "statuses",
+    type=click.Choice(_STATUSES),
+    multiple=True,
+    help="Only runs with this status (repeatable).",
+)
+@click.option("--workflow", help="Only runs of this workflow (by name).")
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Most runs shown."
+)
+@click.option("--json", "json_output", is_flag=True, help="Print the runs as one JSON array.")
+@pass_settings
+def list_runs(
+    settings: Settings,
+    statuses: tuple[str, ...],
+    workflow: str | None,
+    limit: int,
+    json_output: bool,
+) -> None:
+    """List recorded runs, newest first."""
+    store = open_existing_store(settings.db, timeout_s=settings.db_timeout_s)
+    if store is None:
+        found: tuple[Any, ...] = ()
+    else:
+        with store:
+            found = store.list_runs(status=statuses or None, workflow=workflow, limit=limit)
+    if json_output:
+        _print_json(msgspec.to_builtins(found))
+        return
+    console = make_console()
+    if not found:
+        console.print(
+            f"no runs recorded in {store_path(settings.db)}", markup=False, soft_wrap=True
+        )
+        return
+    console.print(runs_table(found))
+
+
+@runs.command(
+    "show",
+    epilog="""\b
+Examples:
+  actorflow runs show 0f8c2b4e...
+  actorflow runs show 0f8c2b4e... --events
+  actorflow runs show 0f8c2b4e... --json
+""",
+)
+@click.argument("run_id")
+@click.option("--events", "show_events", is_flag=True, help="Also list the run's events.")
+@click.option("--json", "json_output", is_flag=True, help="Print the run as one JSON document.")
+@pass_settings
+def show_run(settings: Settings, run_id: str, show_events: bool, json_output: bool) -> None:
+    """Show RUN_ID: its status, timings, error, and each stage with its attempts."""
+    store = open_existing_store(settings.db, timeout_s=settings.db_timeout_s)
+    try:
+        detail = _detail(store, settings, run_id)
+    finally:
+        if store is not None:
+            store.close()
+    if json_output:
+        data = msgspec.to_builtins(detail)
+        data["events"] = [json.loads(encode_event(e)) for e in detail.events]
+        _print_json(data)
+        return
+    console = make_console()
+    run_detail(console, detail)
+    if show_events:
+        for event in detail.events:
+            text = describe_event(event)
+            if text is not None:
+                console.print(
+                    f"#{event.seq:<4} [{event.progress:3d}%] {text}", markup=False, soft_wrap=True
+                )
+
+
+@runs.command(
+    "export",
+    epilog="""\b
+Examples:
+  actorflow runs export 0f8c2b4e... --output results/
+""",
+)
+@click.argument("run_id")
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder to write the run's results to (created if missing).",
+)
+@pass_settings
+def export_run(settings: Settings, run_id: str, output: Path) -> None:
+    """Write RUN_ID's stored stage outputs to a folder.
+
+    Records are copied as the stored Parquet files and also written as CSV; other
+    outputs become JSON (Decimal as strings); insights also become Markdown and SVG
+    charts; run.json describes the run.
+    """
+    store = open_existing_store(settings.db, timeout_s=settings.db_timeout_s)
+    try:
+        detail = _detail(store, settings, run_id)
+        assert store is not None
+        try:
+            writer = ResultWriter(output)
+        except OSError as exc:
+            raise CliError(f"cannot use --output {output}: {exc.strerror or exc}") from None
+        data: dict[str, Any] = {}
+        try:
+            for stage in detail.stages:
+                if not stage.has_output:
+                    continue
+                value = store.stage_output(run_id, stage.stage)
+                files = store.output_files(run_id, stage.stage)
+                data[stage.stage] = writer.write_stage(stage.stage, value, parquet=files)
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            raise CliError(f"cannot write the results to {output}: {exc}") from None
+        document = stored_run_document(detail, data, output_dir=output, files=writer.files)
+        writer.write_json("run.json", document)
+    finally:
+        if store is not None:
+            store.close()
+    make_console().print(
+        f"exported run {run_id}: {len(writer.files)} files in {output}",
+        markup=False,
+        soft_wrap=True,
+    )

@@ -1,0 +1,40 @@
+"""The seam between ``actorflow demo`` and the bundled revenue example.
+
+The example lives in the module ``actorflow.demo``, which is imported only when the
+command runs. It must define::
+
+    def main(*, console: rich.console.Console, output: pathlib.Path | None,
+             db: pathlib.Path) -> int: ...
+
+``console`` is where people's output goes, ``output`` the ``--output`` folder (or
+``None``), ``db`` the run store's file (``--db``, ``ACTORFLOW_DB`` or the default). It
+returns the exit code. For the same progress display, summary and result files as
+``actorflow run``, it calls ``actorflow.cli.run_workflow(workflow, input,
+db=db, output=output, console=console, agents=[...])`` and returns what that returns.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from rich.console import Console
+
+__all__ = ["DEMO_MODULE", "run_demo"]
+
+DEMO_MODULE = "actorflow.demo"
+
+
+def run_demo(console: Console, *, output: Path | None, db: Path) -> int | None:
+    """Run the demo's ``main``; ``None`` when the demo is not installed."""
+    try:
+        module = importlib.import_module(DEMO_MODULE)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and DEMO_MODULE.startswith(exc.name):
+            return None
+        raise
+    main = getattr(module, "main", None)
+    if not callable(main):
+        return None
+    code = main(console=console, output=output, db=db)
+    return int(code or 0)
