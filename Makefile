@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.deps-installed
 
-.PHONY: install demo test lint typecheck pytest bench clean
+.PHONY: install browser demo test lint typecheck pytest bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,12 @@ lint: install
 typecheck: install
 	cd build && ../$(BIN)/mypy --config-file ../pyproject.toml -p actorflow
 
-pytest: install
+# The dashboard's browser test drives Debian's chromium through playwright (a PyPI
+# package: it never downloads a browser of its own). Installing it needs root, as on CI.
+browser:
+	@test -x /usr/bin/chromium || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+
+pytest: install browser
 	$(BIN)/pytest
 
 test: lint typecheck pytest

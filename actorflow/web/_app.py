@@ -1,0 +1,135 @@
+"""Building the aiohttp application, or mounting the service into one of the user's."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from actorflow import Runtime
+from actorflow._builtin import register_builtin_agents
+from actorflow.store import RunStore
+
+from . import _dashboard
+from ._errors import from_http_exception
+from ._guard import Lookup, system_lookup
+from ._keys import RUNTIME_KEY, SERVICE_KEY, SETTINGS_KEY, STORE_KEY
+from ._routes import add_routes
+from ._service import WebService
+from ._settings import Settings
+
+
+def init_app(
+    app: web.Application,
+    runtime: Runtime | None = None,
+    store: RunStore | None = None,
+    *,
+    settings: Settings | None = None,
+    db: str | None = None,
+    persist: bool = True,
+    prefix: str = "",
+    lookup: Lookup = system_lookup,
+) -> WebService:
+    """Mount the API (and the dashboard) into ``app``.
+
+    What this function creates it also stops: a runtime made here (with the built-in
+    agents) is stopped, and a store opened here is closed, by ``app``'s cleanup. Given
+    ones are left running; a given store is attached to the runtime.
+
+    Args:
+        app: the application to add routes, keys and hooks to (not yet started).
+        runtime: the runtime to run workflows on; a new one with the built-in agents
+            when ``None``.
+        store: the run store (history across restarts); opened at ``db`` (or the default
+            path) when ``None`` and ``persist`` is true.
+        settings: limits and security; ``Settings.from_env()`` when ``None``.
+        db: the database file of a store opened here.
+        persist: open a store when none is given (``False``: history in memory only).
+        prefix: path prefix of every route (``"/actorflow"``); the dashboard's links
+            are relative, so it works under any prefix.
+        lookup: the host resolver used for host checks (tests give their own).
+
+    Returns:
+        The service (also at ``app[SERVICE_KEY]``).
+    """
+    settings = settings if settings is not None else Settings.from_env()
+    owns_runtime = runtime is None
+    if runtime is None:
+        runtime = Runtime()
+        register_builtin_agents(runtime)
+    owns_store = store is None and persist
+    if store is None and persist:
+        store = RunStore(db)
+    if settings.upload_dir is None and store is not None:
+        settings = dataclasses.replace(settings, upload_dir=store.path.parent / "uploads")
+    service = WebService(
+        runtime,
+        store,
+        settings,
+        owns_runtime=owns_runtime,
+        owns_store=owns_store,
+        lookup=lookup,
+    )
+    app[SERVICE_KEY] = service
+    app[RUNTIME_KEY] = runtime
+    app[SETTINGS_KEY] = settings
+    if store is not None:
+        app[STORE_KEY] = store
+    add_routes(app.router, prefix)
+    if settings.dashboard:
+        _dashboard.add_routes(app.router, prefix)
+
+    async def start(_app: web.Application) -> None:
+        await service.start()
+
+    async def shutdown(_app: web.Application) -> None:
+        service.stop_streams()
+
+    async def cleanup(_app: web.Application) -> None:
+        await service.close()
+
+    app.on_startup.append(start)
+    app.on_shutdown.append(shutdown)
+    app.on_cleanup.append(cleanup)
+    return service
+
+
+@web.middleware
+async def _json_errors(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """aiohttp's own errors (no route, wrong method) as JSON, in our own app only."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        return from_http_exception(exc)
+
+
+def create_app(
+    runtime: Runtime | None = None,
+    store: RunStore | None = None,
+    *,
+    settings: Settings | None = None,
+    db: str | None = None,
+    persist: bool = True,
+    lookup: Lookup = system_lookup,
+) -> web.Application:
+    """The actorflow web application: the REST API, the event streams and the dashboard.
+
+    Run it with ``web.run_app(create_app())``, :func:`serve`, or mount it under a path
+    of your own app with ``app.add_subapp("/actorflow/", create_app(...))``.
+
+    Args:
+        runtime: see :func:`init_app`.
+        store: see :func:`init_app`.
+        settings: see :func:`init_app`.
+        db: see :func:`init_app`.
+        persist: see :func:`init_app`.
+        lookup: see :func:`init_app`.
+    """
+    app = web.Application(middlewares=[_json_errors])
+    init_app(app, runtime, store, settings=settings, db=db, persist=persist, lookup=lookup)
+    return app

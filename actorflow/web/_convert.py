@@ -1,0 +1,103 @@
+"""Stage outputs as JSON: exact money as strings, dates as ISO text, record tables as rows.
+
+Stage outputs are frozen values (FrozenMap, tuples, ``Decimal``, dates, ``Records``...).
+The API shows them as plain JSON. A ``Records`` table becomes an object with its row
+count, its columns and its first rows (all rows in a download), never a bare list, so a
+client sees the same shape whatever the table's size.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import decimal
+import enum
+import math
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
+
+from actorflow.contracts import ErrorInfo, Records
+
+from ._contracts import ApiStatus, RunError
+
+_API_STATUS: dict[str, ApiStatus] = {
+    "pending": "processing",
+    "running": "processing",
+    "completed": "completed",
+    "failed": "failed",
+    "cancelled": "cancelled",
+    # The seed's clients know four statuses; a run whose process died is a failure to them.
+    "interrupted": "failed",
+}
+
+#: What ``?status=`` of the list means in the store's statuses.
+STORE_STATUSES: dict[str, tuple[str, ...]] = {
+    "processing": ("pending", "running"),
+    "completed": ("completed",),
+    "failed": ("failed", "interrupted"),
+    "cancelled": ("cancelled",),
+}
+
+
+def api_status(status: str) -> ApiStatus:
+    return _API_STATUS.get(status, "processing")
+
+
+def run_error(error: ErrorInfo | None) -> RunError | None:
+    if error is None:
+        return None
+    return RunError(type=error.type, message=error.message, stage=error.stage)
+
+
+def records_json(records: Records, rows: int | None) -> dict[str, Any]:
+    """A table: ``{"type": "records", "count", "columns", "rows", "truncated"}``."""
+    count = len(records)
+    frame = records.frame if rows is None or count <= rows else records.frame.head(rows)
+    return {
+        "type": "records",
+        "count": count,
+        "columns": list(records.columns),
+        "rows": [to_json(row, rows) for row in frame.iter_rows(named=True)],
+        "truncated": frame.height < count,
+    }
+
+
+def to_json(value: Any, rows: int | None = None) -> Any:  # noqa: PLR0911 - one branch per type
+    """``value`` as JSON-ready data; record tables cut to ``rows`` rows (None: all)."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, Mapping):
+        return {str(key): to_json(item, rows) for key, item in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [to_json(item, rows) for item in value]
+    if isinstance(value, Records):
+        return records_json(value, rows)
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    if isinstance(value, enum.Enum):
+        return to_json(value.value, rows)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    if isinstance(value, msgspec.Struct):
+        return to_json(msgspec.structs.asdict(value), rows)
+    return str(value)
+
+
+def tables(output: Any) -> dict[str, Records]:
+    """The record tables in a stage's output: the output itself, or its top-level keys."""
+    if isinstance(output, Records):
+        return {"records": output}
+    if isinstance(output, Mapping):
+        return {str(k): v for k, v in output.items() if isinstance(v, Records)}
+    return {}

@@ -1,0 +1,178 @@
+"""Files in and out: result downloads (JSON or CSV) and uploads for file sources."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import msgspec
+import polars as pl
+from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
+
+from ._contracts import UploadResponse
+from ._convert import tables, to_json
+from ._errors import ApiError, invalid
+from ._service import WebService
+
+_encoder = msgspec.json.Encoder()
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+#: What the extraction reads (its formats come from the extension).
+UPLOAD_SUFFIXES = frozenset({".csv", ".tsv", ".json", ".jsonl", ".ndjson", ".txt", ".text", ".log"})
+_CHUNK = 256 * 1024
+
+
+def _attachment(name: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{name}"'}
+
+
+async def results(
+    service: WebService, run_id: str, fmt: str, stage: str | None, table: str | None
+) -> web.Response:
+    """A finished run's outputs: all of them as JSON, or one record table as CSV.
+
+    Raises:
+        ApiError: 404 unknown run or table, 409 still processing, 422 bad parameters.
+    """
+    if fmt not in ("json", "csv"):
+        raise invalid(f"format must be json or csv, got {fmt!r}", "format")
+    workflow, order, outputs = await service.outputs(run_id)
+    safe_id = _UNSAFE.sub("_", run_id)[:64]
+    if fmt == "json":
+        if stage is not None:
+            if stage not in outputs:
+                raise ApiError(
+                    404, "not_found", f"run has no output of stage {stage!r}", field="stage"
+                )
+            outputs = {stage: outputs[stage]}
+        document = {"workflow_id": run_id, "workflow": workflow, "results": outputs}
+        body = await asyncio.to_thread(lambda: _encoder.encode(to_json(document)))
+        return web.Response(
+            body=body,
+            content_type="application/json",
+            headers=_attachment(f"{safe_id}-results.json"),
+        )
+    name, key, frame = _pick_table(order, outputs, stage, table)
+    text = await asyncio.to_thread(_csv, frame, key)
+    return web.Response(
+        text=text,
+        content_type="text/csv",
+        charset="utf-8",
+        headers=_attachment(f"{safe_id}-{_UNSAFE.sub('_', name)}-{_UNSAFE.sub('_', key)}.csv"),
+    )
+
+
+def _pick_table(
+    order: list[str], outputs: dict[str, Any], stage: str | None, table: str | None
+) -> tuple[str, str, pl.DataFrame]:
+    """The table asked for; by default ``records`` of the last stage that has tables."""
+    candidates = [stage] if stage is not None else [s for s in reversed(order) if s in outputs]
+    for name in candidates:
+        found = tables(outputs.get(name))
+        if not found:
+            continue
+        key = table or ("records" if "records" in found else next(iter(found)))
+        if key in found:
+            return name, key, found[key].frame
+        raise ApiError(
+            404,
+            "not_found",
+            f"stage {name!r} has no table {key!r} (tables: {', '.join(found)})",
+            field="table",
+        )
+    where = f"stage {stage!r}" if stage is not None else "this run"
+    raise ApiError(
+        404,
+        "not_found",
+        f"{where} has no record table to export as CSV; use format=json",
+        field="stage" if stage is not None else "format",
+    )
+
+
+def _csv(frame: pl.DataFrame, key: str) -> str:
+    try:
+        return frame.write_csv()
+    except pl.exceptions.PolarsError as exc:
+        raise invalid(
+            f"table {key!r} has nested columns CSV cannot hold ({exc}); use format=json",
+            "format",
+        ) from None
+
+
+async def upload(request: web.Request, folder: Path | None, limit: int) -> UploadResponse:
+    """Store the ``file`` part of a multipart body under ``folder/<upload id>/``.
+
+    Raises:
+        ApiError: 403 when uploads are off, 413 past ``limit``, 415 not multipart or an
+            unreadable file type, 422 without a ``file`` part.
+    """
+    if folder is None:
+        raise ApiError(403, "uploads_disabled", "this server takes no uploads (no upload_dir)")
+    if request.content_type != "multipart/form-data":
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            "send the file as multipart/form-data with a part named 'file'",
+            field="Content-Type",
+        )
+    # A little room for the multipart envelope around the file itself.
+    if request.content_length is not None and request.content_length > limit + 64 * 1024:
+        raise ApiError(413, "payload_too_large", f"the file is larger than {limit:,} bytes")
+    try:
+        reader = await request.multipart()
+        while True:
+            part = await reader.next()
+            if part is None:
+                raise invalid("the body has no part named 'file'", "file")
+            if isinstance(part, BodyPartReader) and part.name == "file":
+                return await _store(part, folder, limit)
+            if isinstance(part, BodyPartReader):
+                await part.release()
+    except (ValueError, AssertionError, RuntimeError, HttpProcessingError) as exc:
+        raise ApiError(400, "bad_request", f"the multipart body is malformed: {exc}") from None
+
+
+async def _store(part: BodyPartReader, folder: Path, limit: int) -> UploadResponse:
+    # Some clients percent-encode the name (``..%2Fx.csv``): decode, then keep the base name.
+    given = unquote(part.filename or "upload.csv").replace("\\", "/")
+    filename = _UNSAFE.sub("_", Path(given).name).strip("._") or "upload"
+    suffix = Path(filename).suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            f"cannot read {suffix or 'files without an extension'}; upload one of "
+            f"{', '.join(sorted(UPLOAD_SUFFIXES))}",
+            field="file",
+        )
+    upload_id = uuid.uuid4().hex
+    target_dir = folder / upload_id
+    target = target_dir / filename
+    size = 0
+    try:
+        await asyncio.to_thread(target_dir.mkdir, parents=True, exist_ok=True)
+        with target.open("wb") as out:  # small writes to a local file: cheap enough on the loop
+            while chunk := await part.read_chunk(_CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise ApiError(
+                        413,
+                        "payload_too_large",
+                        f"the file is larger than {limit:,} bytes",
+                        field="file",
+                    )
+                out.write(chunk)
+    except BaseException:
+        await asyncio.to_thread(shutil.rmtree, target_dir, True)
+        raise
+    return UploadResponse(
+        upload_id=upload_id,
+        filename=filename,
+        size_bytes=size,
+        source={"type": "file", "path": str(target.resolve()), "name": Path(filename).stem},
+    )

@@ -1,0 +1,188 @@
+"""What every endpoint does first: authenticate, refuse cross-site writes, read bounded bodies.
+
+Endpoints are wrapped one by one (no application middleware), so mounting the service
+into a user's own aiohttp app never puts our rules on their routes.
+"""
+
+from __future__ import annotations
+
+import decimal
+import hashlib
+import hmac
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import msgspec
+from aiohttp import web
+from yarl import URL
+
+from actorflow.bus import get_logger
+
+from ._errors import ApiError, error_response, field_of
+from ._settings import Settings
+
+_log = get_logger("web")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+T = TypeVar("T")
+
+SESSION_COOKIE = "actorflow_session"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_CHUNK = 64 * 1024
+
+
+def session_value(token: str) -> str:
+    """The dashboard cookie's value: derived from the token, so the token is not stored."""
+    return hmac.new(token.encode(), b"actorflow-dashboard-session", hashlib.sha256).hexdigest()
+
+
+def authenticated(request: web.Request, settings: Settings) -> bool:
+    token = settings.api_token
+    if token is None:
+        return True
+    header = request.headers.get("Authorization", "")
+    scheme, _, given = header.partition(" ")
+    if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode()):
+        return True
+    cookie = request.cookies.get(SESSION_COOKIE)
+    return cookie is not None and hmac.compare_digest(cookie, session_value(token))
+
+
+def check_request(request: web.Request, settings: Settings, *, public: bool = False) -> None:
+    """Host, origin and token checks.
+
+    Raises:
+        ApiError: 400 for an untrusted Host, 403 for a cross-site write, 401 without the
+            token.
+    """
+    if settings.trusted_hosts and _host_name(request.host) not in settings.trusted_hosts:
+        raise ApiError(
+            400,
+            "untrusted_host",
+            f"Host {request.host!r} is not a name this server answers to",
+            field="Host",
+        )
+    if request.method not in _SAFE_METHODS:
+        origin = request.headers.get("Origin")
+        # Browsers send Origin on cross-site writes; a page elsewhere must not drive us
+        # (with or without a token: the dashboard's cookie would ride along).
+        if origin is not None and origin != "null":
+            if _authority(origin) != request.host:
+                raise ApiError(
+                    403, "cross_origin", f"requests from {origin} are refused", field="Origin"
+                )
+        elif origin == "null":
+            raise ApiError(403, "cross_origin", "requests from opaque origins are refused")
+    if not public and not authenticated(request, settings):
+        raise ApiError(
+            401,
+            "unauthorized",
+            "this server needs its API token: send 'Authorization: Bearer <token>'",
+            headers={"WWW-Authenticate": 'Bearer realm="actorflow"'},
+        )
+
+
+def _host_name(host: str) -> str:
+    """The name in a ``Host`` header, without port or brackets ("" if unreadable)."""
+    try:
+        return (URL(f"http://{host}").host or "").strip("[]")
+    except ValueError:
+        return ""
+
+
+def _authority(origin: str) -> str | None:
+    try:
+        return URL(origin).raw_authority
+    except ValueError:
+        return None
+
+
+def endpoint(
+    settings: Callable[[web.Request], Settings], handler: Handler, *, public: bool = False
+) -> Handler:
+    """``handler`` with the checks, and every ``ApiError`` answered as JSON."""
+
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        try:
+            check_request(request, settings(request), public=public)
+            return await handler(request)
+        except ApiError as exc:
+            return exc.response()
+        except web.HTTPException:
+            raise
+        except Exception:  # noqa: BLE001 - the last line of defence: never a bare 500
+            # A bug: logged with its traceback, answered without one.
+            _log.exception("request failed", path=request.path, method=request.method)
+            return error_response(500, "internal_error", "the server failed; see its log")
+
+    wrapped.__name__ = getattr(handler, "__name__", "endpoint")
+    return wrapped
+
+
+async def read_body(request: web.Request, limit: int, *, what: str = "request body") -> bytes:
+    """The whole body, refusing more than ``limit`` bytes (413) before reading it all."""
+    if request.content_length is not None and request.content_length > limit:
+        raise _too_large(what, limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_chunked(_CHUNK):
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(what, limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(what: str, limit: int) -> ApiError:
+    return ApiError(413, "payload_too_large", f"the {what} is larger than {limit:,} bytes")
+
+
+def depth_of(value: Any, limit: int) -> int:
+    """How deep ``value`` nests, counting up to ``limit + 1`` at most (no recursion)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            if depth > limit:
+                return depth
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+async def read_json(request: web.Request, settings: Settings, type_: type[T]) -> T:
+    """Decode a JSON body into ``type_``; numbers in free-form data become ``Decimal``.
+
+    Raises:
+        ApiError: 415 if it is not JSON, 413 if too large, 400 if malformed or too deeply
+            nested, 422 if it does not fit ``type_`` (naming the field).
+    """
+    if request.content_type != "application/json":
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            f"send the body as application/json (got {request.content_type or 'nothing'})",
+            field="Content-Type",
+        )
+    body = await read_body(request, settings.max_body_bytes)
+    # Decimal: the extraction reads values as text, and 12.30 must stay "12.30", not 12.3.
+    decoder = msgspec.json.Decoder(type_, float_hook=decimal.Decimal)
+    try:
+        raw = msgspec.json.decode(body)
+    except msgspec.DecodeError as exc:
+        raise ApiError(400, "invalid_json", f"the body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ApiError(400, "invalid_json", "the body nests too deeply") from None
+    if depth_of(raw, settings.max_json_depth) > settings.max_json_depth:
+        raise ApiError(
+            400,
+            "invalid_json",
+            f"the body nests deeper than {settings.max_json_depth} levels",
+        )
+    try:
+        return decoder.decode(body)
+    except msgspec.ValidationError as exc:
+        message, _, path = str(exc).partition(" - at `")
+        raise ApiError(422, "invalid_input", message, field=field_of(path.rstrip("`"))) from None

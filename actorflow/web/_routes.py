@@ -1,0 +1,124 @@
+"""The REST API's handlers and the table that mounts them."""
+
+from __future__ import annotations
+
+from typing import Any, get_args
+
+import msgspec
+from aiohttp import web
+
+from . import _figures, _files, _sse
+from ._contracts import ApiStatus, ExecuteRequest
+from ._errors import invalid
+from ._http import endpoint, read_json
+from ._keys import SERVICE_KEY, SETTINGS_KEY
+from ._openapi import openapi_document
+from ._service import WebService
+from ._settings import Settings
+
+_encoder = msgspec.json.Encoder()
+_STATUSES: tuple[str, ...] = get_args(ApiStatus)
+MAX_LIST_LIMIT = 1000
+
+
+def _service(request: web.Request) -> WebService:
+    return request.config_dict[SERVICE_KEY]
+
+
+def _settings(request: web.Request) -> Settings:
+    return request.config_dict[SETTINGS_KEY]
+
+
+def _json(value: Any, *, status: int = 200) -> web.Response:
+    return web.Response(body=_encoder.encode(value), status=status, content_type="application/json")
+
+
+async def execute(request: web.Request) -> web.Response:
+    body = await read_json(request, _settings(request), ExecuteRequest)
+    return _json(await _service(request).execute(body))
+
+
+async def status(request: web.Request) -> web.Response:
+    body = await _service(request).status(request.match_info["workflow_id"])
+    return web.Response(body=body, content_type="application/json")
+
+
+async def list_runs(request: web.Request) -> web.Response:
+    wanted = request.query.get("status") or None
+    if wanted is not None and wanted not in _STATUSES:
+        raise invalid(f"status must be one of {', '.join(_STATUSES)}, got {wanted!r}", "status")
+    raw_limit = request.query.get("limit", "50")
+    try:
+        limit = int(raw_limit)
+    except ValueError:
+        raise invalid(f"limit must be an integer, got {raw_limit!r}", "limit") from None
+    if not 1 <= limit <= MAX_LIST_LIMIT:
+        raise invalid(f"limit must be from 1 to {MAX_LIST_LIMIT}, got {limit}", "limit")
+    return _json(await _service(request).list_runs(wanted, limit))  # type: ignore[arg-type]
+
+
+async def events(request: web.Request) -> web.StreamResponse:
+    return await _sse.stream(request, _service(request), request.match_info["workflow_id"])
+
+
+async def cancel(request: web.Request) -> web.Response:
+    return _json(await _service(request).cancel(request.match_info["workflow_id"]))
+
+
+async def results(request: web.Request) -> web.Response:
+    query = request.query
+    return await _files.results(
+        _service(request),
+        request.match_info["workflow_id"],
+        query.get("format", "json"),
+        query.get("stage") or None,
+        query.get("table") or None,
+    )
+
+
+async def health(request: web.Request) -> web.Response:
+    return _json(await _figures.health(_service(request)))
+
+
+async def agents(request: web.Request) -> web.Response:
+    return _json(await _figures.agents(_service(request)))
+
+
+async def definitions(request: web.Request) -> web.Response:
+    return _json(_figures.definitions(_service(request)))
+
+
+async def stats(request: web.Request) -> web.Response:
+    return _json(await _figures.stats(_service(request)))
+
+
+async def upload(request: web.Request) -> web.Response:
+    settings = _settings(request)
+    return _json(await _files.upload(request, settings.upload_dir, settings.max_upload_bytes))
+
+
+async def openapi(request: web.Request) -> web.Response:
+    return web.Response(body=openapi_document(_settings(request)), content_type="application/json")
+
+
+ROUTES: tuple[tuple[str, str, Any, bool], ...] = (
+    # method, path, handler, public (no token needed)
+    ("GET", "/v1/health", health, True),
+    ("POST", "/v1/workflows/execute", execute, False),
+    ("GET", "/v1/workflows", list_runs, False),
+    ("GET", "/v1/workflows/{workflow_id}/status", status, False),
+    ("GET", "/v1/workflows/{workflow_id}/events", events, False),
+    ("POST", "/v1/workflows/{workflow_id}/cancel", cancel, False),
+    ("GET", "/v1/workflows/{workflow_id}/results", results, False),
+    ("GET", "/v1/workflow-definitions", definitions, False),
+    ("GET", "/v1/agents/capabilities", agents, False),
+    ("GET", "/v1/stats", stats, False),
+    ("POST", "/v1/uploads", upload, False),
+    ("GET", "/openapi.json", openapi, False),
+)
+
+
+def add_routes(router: web.UrlDispatcher, prefix: str = "") -> None:
+    """Mount every API route under ``prefix``."""
+    for method, path, handler, public in ROUTES:
+        router.add_route(method, prefix + path, endpoint(_settings, handler, public=public))

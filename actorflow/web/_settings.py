@@ -1,0 +1,110 @@
+"""The web service's settings: limits, security rules, workflows, all in one value."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from actorflow.contracts import WorkflowSpec
+
+TOKEN_ENV = "ACTORFLOW_API_TOKEN"  # noqa: S105 - the variable's name, not a secret
+DATA_ROOTS_ENV = "ACTORFLOW_DATA_ROOTS"
+ALLOWED_HOSTS_ENV = "ACTORFLOW_ALLOWED_HOSTS"
+
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the service can be told; the defaults are the safe ones.
+
+    Attributes:
+        api_token: when set, every route but ``/v1/health`` needs
+            ``Authorization: Bearer <token>`` (the dashboard: open ``/?token=<token>``
+            once; a same-site cookie carries it afterwards).
+        data_roots: folders that ``file`` and ``database`` sources given through the
+            API may read (no ``..``, no symlink out). None: such sources are refused.
+        upload_dir: where ``POST /v1/uploads`` stores files (a data root of its own);
+            by default ``uploads/`` beside the run store's database.
+        allowed_hosts: hosts that ``api`` sources and ``callback_url`` may reach
+            (``name``, ``*.suffix`` or an IP address); listed hosts may be private. When
+            empty, any public host.
+        allow_private_networks: let API-submitted runs reach loopback, link-local and
+            private addresses that are not listed in ``allowed_hosts``.
+        trusted_hosts: ``Host`` header values accepted (without port; empty: any). The
+            server sets the loopback names when it binds to loopback, which defeats DNS
+            rebinding against a local service.
+        max_body_bytes: largest JSON request body.
+        max_upload_bytes: largest uploaded file.
+        max_records_per_run: most records given inline (input lists and inline sources);
+            a run whose extraction yields more is cancelled with that reason.
+        max_concurrent_runs: most runs submitted through the API under way at once.
+        max_json_depth: deepest nesting accepted in a request body.
+        result_rows: rows of each record table shown in a status's ``results``.
+        keep_finished: finished runs whose results stay in memory (older ones are read
+            back from the store).
+        workflows: workflows ``execute`` accepts by name (besides ``default``).
+        default_workflow: the name of the workflow run when none is named.
+        webhook_timeout_s: limit of one callback attempt.
+        webhook_max_elapsed_s: how long callbacks are retried before giving up.
+        webhook_backoff_s: first delay between attempts (doubling, with jitter).
+        dashboard: serve the dashboard at ``/``.
+    """
+
+    api_token: str | None = None
+    data_roots: tuple[Path, ...] = ()
+    upload_dir: Path | None = None
+    allowed_hosts: tuple[str, ...] = ()
+    allow_private_networks: bool = False
+    trusted_hosts: tuple[str, ...] = ()
+    max_body_bytes: int = 10 * MiB
+    max_upload_bytes: int = 50 * MiB
+    max_records_per_run: int = 100_000
+    max_concurrent_runs: int = 64
+    max_json_depth: int = 32
+    result_rows: int = 100
+    keep_finished: int = 256
+    workflows: Mapping[str, WorkflowSpec] = field(default_factory=dict)
+    default_workflow: str = "default"
+    webhook_timeout_s: float = 10.0
+    webhook_max_elapsed_s: float = 300.0
+    webhook_backoff_s: float = 0.5
+    dashboard: bool = True
+
+    def __post_init__(self) -> None:
+        for name in (
+            "max_body_bytes",
+            "max_upload_bytes",
+            "max_records_per_run",
+            "max_concurrent_runs",
+            "max_json_depth",
+            "keep_finished",
+        ):
+            if getattr(self, name) < 1:
+                raise ValueError(f"Settings.{name} must be at least 1, got {getattr(self, name)}")
+        if self.api_token is not None and len(self.api_token) < 8:
+            raise ValueError("Settings.api_token must be at least 8 characters long")
+        object.__setattr__(self, "data_roots", tuple(Path(p).expanduser() for p in self.data_roots))
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Settings from ``ACTORFLOW_API_TOKEN``, ``ACTORFLOW_DATA_ROOTS`` (separated by
+        ``os.pathsep``) and ``ACTORFLOW_ALLOWED_HOSTS`` (comma-separated); keyword
+        arguments win over the environment.
+        """
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        if env.get(TOKEN_ENV):
+            values["api_token"] = env[TOKEN_ENV]
+        if env.get(DATA_ROOTS_ENV):
+            values["data_roots"] = tuple(
+                Path(p) for p in env[DATA_ROOTS_ENV].split(os.pathsep) if p
+            )
+        if env.get(ALLOWED_HOSTS_ENV):
+            values["allowed_hosts"] = tuple(
+                h.strip() for h in env[ALLOWED_HOSTS_ENV].split(",") if h.strip()
+            )
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]

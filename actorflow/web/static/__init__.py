@@ -1,0 +1,1 @@
+"""The dashboard's files (a package so that its .html/.js/.css ship as package data)."""

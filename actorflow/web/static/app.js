@@ -1,0 +1,439 @@
+// actorflow dashboard: plain JavaScript, no libraries, every request to this server.
+// URLs are relative ("v1/..."), so the page works wherever the app is mounted.
+"use strict";
+
+const SAMPLE = {
+  records: [
+    { id: "1", podcast_name: "  the daily  show ", revenue: "$1,250.50", impressions: "100,000", date: "2024-01-15" },
+    { id: "2", podcast_name: "tech talk", revenue: "980.00", impressions: "45000", date: "01/20/2024" },
+    { id: "3", podcast_name: "Tech Talk", revenue: "2,100", impressions: "120000", date: "2024-02-03" },
+    { id: "2", podcast_name: "tech talk", revenue: "980.00", impressions: "45000", date: "01/20/2024" },
+    { id: "4", podcast_name: "morning brief", revenue: "N/A", impressions: "0", date: "2024-02-10" }
+  ],
+  validation_rules: { min_revenue: 0.01, max_revenue: 100000, required_fields: ["podcast_name", "revenue", "date"] }
+};
+
+const $ = (id) => document.getElementById(id);
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? "" : String(value));
+  }
+  for (const child of children) {
+    if (child === null || child === undefined) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+// DOM methods (replaceChildren, append) print null as "null": leave absent parts out.
+function present(...nodes) {
+  return nodes.filter((node) => node !== null && node !== undefined);
+}
+
+function showError(message) {
+  const box = $("alert");
+  box.textContent = message;
+  box.hidden = !message;
+}
+
+async function api(path, options) {
+  const response = await fetch(path, Object.assign({ credentials: "same-origin" }, options || {}));
+  const type = response.headers.get("Content-Type") || "";
+  const body = type.includes("application/json") ? await response.json() : await response.text();
+  if (!response.ok) {
+    const error = body && body.error ? body.error : { message: String(body) };
+    const where = error.field ? ` (${error.field})` : "";
+    throw new Error(`${error.message}${where}`);
+  }
+  return body;
+}
+
+const fmt = {
+  pct: (x) => (x === null || x === undefined ? "–" : `${(x * 100).toFixed(1)}%`),
+  secs: (s) => (s === null || s === undefined ? "–" : s < 1 ? `${Math.round(s * 1000)} ms` : `${s.toFixed(2)} s`),
+  when: (t) => (t ? new Date(t * 1000).toLocaleString() : "–"),
+  short: (id) => (id.length > 12 ? id.slice(0, 12) + "…" : id),
+};
+
+function statusBadge(status) {
+  return el("span", { class: `status ${status}`, text: status });
+}
+
+// -- pages ------------------------------------------------------------------------------
+
+const pages = {
+  overview: loadOverview,
+  run: loadRunPage,
+  history: loadHistory,
+  agents: loadAgents,
+};
+
+function route() {
+  const [name, arg] = (location.hash.slice(1) || "overview").split("/");
+  const page = pages[name] ? name : "overview";
+  for (const section of document.querySelectorAll(".page")) {
+    section.hidden = section.id !== `page-${page}`;
+  }
+  for (const link of document.querySelectorAll(".tabs a")) {
+    if (link.dataset.page === page) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  showError("");
+  pages[page](arg).catch((err) => showError(err.message));
+}
+
+async function loadHealth() {
+  try {
+    const health = await api("v1/health");
+    $("health").textContent = `${health.status} · ${health.agents_ready}/${health.agents_total} agents · ${health.active_workflows} running`;
+  } catch (err) {
+    $("health").textContent = "server unreachable";
+  }
+}
+
+async function loadOverview() {
+  const [stats, agents, recent] = await Promise.all([
+    api("v1/stats"), api("v1/agents/capabilities"), api("v1/workflows?limit=10"),
+  ]);
+  const ready = agents.agents.filter((a) => a.healthy).length;
+  $("ov-agents").textContent = `${ready} / ${agents.count}`;
+  $("ov-today").textContent = String(stats.runs_today);
+  $("ov-success").textContent = fmt.pct(stats.success_rate);
+  $("ov-mean").textContent = fmt.secs(stats.mean_execution_time_s);
+  $("ov-active").textContent = String(stats.active);
+  $("ov-agent-list").replaceChildren(
+    ...agents.agents.map((a) => el("li", { class: a.healthy ? "" : "bad", text: `${a.name} · ${a.role}` }))
+  );
+  $("ov-recent").replaceChildren(...recent.workflows.map((run) => runRow(run, false)));
+  if (!recent.workflows.length) {
+    $("ov-recent").append(el("tr", {}, el("td", { colspan: 5, class: "muted", text: "No runs yet: start one on the Run page." })));
+  }
+}
+
+function runRow(run, withDetails) {
+  const link = el("a", { href: `#run/${encodeURIComponent(run.workflow_id)}`, class: "mono", title: run.workflow_id, text: fmt.short(run.workflow_id) });
+  const row = el("tr", { "data-run": run.workflow_id },
+    el("td", {}, link),
+    el("td", { text: run.workflow }),
+    el("td", {}, statusBadge(run.status)),
+    el("td", { text: fmt.when(run.started_at) }),
+    el("td", { text: fmt.secs(run.execution_time) }));
+  if (withDetails) {
+    const button = el("button", { type: "button", class: "secondary", "aria-expanded": "false", text: "Details" });
+    button.addEventListener("click", () => toggleDetails(row, run, button));
+    row.append(el("td", {}, button));
+  }
+  return row;
+}
+
+// -- run page ---------------------------------------------------------------------------
+
+let definitions = [];
+let current = null; // { id, source: EventSource }
+
+async function loadRunPage(runId) {
+  if (!definitions.length) {
+    definitions = (await api("v1/workflow-definitions")).workflows;
+    const select = $("run-workflow");
+    select.replaceChildren(...definitions.map((d) =>
+      el("option", { value: d.name, disabled: !d.available, selected: d.default,
+        text: d.available ? d.name : `${d.name} (needs ${d.missing_agents.join(", ")})` })));
+    describeWorkflow();
+  }
+  if (!$("run-json").value) $("run-json").value = JSON.stringify(SAMPLE, null, 2);
+  if (runId && (!current || current.id !== runId)) watch(decodeURIComponent(runId), null);
+}
+
+function describeWorkflow() {
+  const chosen = definitions.find((d) => d.name === $("run-workflow").value);
+  $("run-workflow-hint").textContent = chosen
+    ? `${chosen.description || "No description"}. Stages: ${chosen.stages.map((s) => s.name).join(" → ")}.`
+    : "";
+}
+
+function inputMode() {
+  return document.querySelector("input[name=mode]:checked").value;
+}
+
+function showMode() {
+  const mode = inputMode();
+  for (const box of document.querySelectorAll(".mode")) box.hidden = !box.classList.contains(`mode-${mode}`);
+}
+
+async function submitRun(event) {
+  event.preventDefault();
+  showError("");
+  const request = { task: $("run-task").value || "analyse the records", input_data: {} };
+  const chosen = $("run-workflow").value;
+  if (chosen) request.workflow = chosen;
+  const mode = inputMode();
+  try {
+    if (mode === "json") {
+      try {
+        request.input_data = JSON.parse($("run-json").value || "{}");
+      } catch (err) {
+        throw new Error(`The input is not valid JSON: ${err.message}`);
+      }
+    } else if (mode === "file") {
+      const file = $("run-file").files[0];
+      if (!file) throw new Error("Choose a file to upload first.");
+      const form = new FormData();
+      form.append("file", file);
+      const uploaded = await api("v1/uploads", { method: "POST", body: form });
+      request.workflow_config = { sources: [uploaded.source] };
+    } else {
+      const source = { type: "api", url: $("run-url").value };
+      if ($("run-records-path").value) source.records_path = $("run-records-path").value;
+      request.workflow_config = { sources: [source] };
+    }
+    $("run-submit").disabled = true;
+    const started = await api("v1/workflows/execute", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(request),
+    });
+    history.replaceState(null, "", `#run/${started.workflow_id}`);
+    watch(started.workflow_id, started.stages);
+  } catch (err) {
+    showError(err.message);
+  } finally {
+    $("run-submit").disabled = false;
+  }
+}
+
+function stageBar(name) {
+  return el("div", { class: "bar pending", "data-stage": name },
+    el("div", { class: "bar-label", title: name, text: name }),
+    el("div", { class: "track", role: "progressbar", "aria-label": `Stage ${name}`,
+      "aria-valuemin": 0, "aria-valuemax": 100, "aria-valuenow": 0 }, el("div", { class: "fill" })),
+    el("div", { class: "pct", text: "waiting" }));
+}
+
+function setBar(bar, percent, status, label) {
+  const track = bar.querySelector(".track");
+  const value = Math.max(0, Math.min(100, Math.round(percent)));
+  track.setAttribute("aria-valuenow", String(value));
+  track.querySelector(".fill").style.width = `${value}%`;
+  bar.className = `bar ${bar.classList.contains("overall") ? "overall " : ""}${status}`;
+  bar.dataset.status = status;
+  bar.querySelector(".pct").textContent = label || `${value}%`;
+}
+
+function ensureBars(stages) {
+  const box = $("stage-bars");
+  for (const name of stages || []) {
+    if (!box.querySelector(`[data-stage="${CSS.escape(name)}"]`)) box.append(stageBar(name));
+  }
+}
+
+function barOf(stage) {
+  ensureBars([stage]);
+  return $("stage-bars").querySelector(`[data-stage="${CSS.escape(stage)}"]`);
+}
+
+function watch(runId, stages) {
+  if (current && current.source) current.source.close();
+  $("run-live").hidden = false;
+  $("run-results").hidden = true;
+  $("run-id").textContent = runId;
+  $("stage-bars").replaceChildren();
+  $("run-cancel").disabled = false;
+  setBar($("run-overall").parentElement, 0, "processing");
+  $("run-state").textContent = "Waiting for the first event…";
+  ensureBars(stages);
+  const source = new EventSource(`v1/workflows/${encodeURIComponent(runId)}/events`);
+  current = { id: runId, source };
+  const on = (type, handler) => source.addEventListener(type, (message) => handler(JSON.parse(message.data)));
+  const overall = (event) => setBar($("run-overall").parentElement, event.progress, "processing");
+  on("run_started", (e) => { ensureBars(e.stages); overall(e); $("run-state").textContent = `Running ${e.workflow}…`; });
+  on("stage_started", (e) => {
+    setBar(barOf(e.stage), 0, "running", e.attempt > 1 ? `attempt ${e.attempt}` : "running");
+    overall(e);
+    $("run-state").textContent = `${e.stage} started on ${e.agent}`;
+  });
+  on("stage_progress", (e) => {
+    setBar(barOf(e.stage), e.fraction * 100, "running");
+    overall(e);
+    if (e.message) $("run-state").textContent = `${e.stage}: ${e.message}`;
+  });
+  on("stage_retrying", (e) => {
+    setBar(barOf(e.stage), 0, "retrying", `retry in ${e.delay_s.toFixed(1)} s`);
+    $("run-state").textContent = `${e.stage} failed (${e.error.message}); retrying`;
+  });
+  on("stage_finished", (e) => {
+    const ok = e.status === "succeeded";
+    setBar(barOf(e.stage), ok ? 100 : 0, e.status, ok ? "100%" : e.status);
+    overall(e);
+  });
+  on("run_finished", (e) => {
+    source.close();
+    setBar($("run-overall").parentElement, e.progress, e.status, `${e.progress}% · ${e.status}`);
+    $("run-state").textContent = e.error ? `Run ${e.status}: ${e.error.message}` : `Run ${e.status} in ${fmt.secs(e.execution_time_s)}`;
+    $("run-cancel").disabled = true;
+    showResults(runId).catch((err) => showError(err.message));
+  });
+  source.onerror = () => {
+    // EventSource reconnects by itself (with Last-Event-ID); say so only while it does.
+    if (source.readyState === EventSource.CONNECTING) $("run-state").textContent = "Connection lost; reconnecting…";
+  };
+}
+
+async function cancelRun() {
+  if (!current) return;
+  try {
+    await api(`v1/workflows/${encodeURIComponent(current.id)}/cancel`, { method: "POST" });
+    $("run-state").textContent = "Cancellation requested…";
+  } catch (err) {
+    showError(err.message);
+  }
+}
+
+function findCharts(value, path, out) {
+  if (typeof value === "string") {
+    const text = value.trimStart();
+    if (text.startsWith("<svg") || (text.startsWith("<?xml") && text.includes("<svg"))) out.push({ path, svg: value });
+  } else if (Array.isArray(value)) {
+    value.forEach((item, i) => findCharts(item, `${path}[${i}]`, out));
+  } else if (value && typeof value === "object") {
+    for (const [key, item] of Object.entries(value)) findCharts(item, path ? `${path}.${key}` : key, out);
+  }
+  return out;
+}
+
+function findSentences(value, out) {
+  if (Array.isArray(value)) value.forEach((item) => findSentences(item, out));
+  else if (value && typeof value === "object") {
+    for (const key of ["sentence", "text", "summary"]) {
+      if (typeof value[key] === "string" && !value[key].trimStart().startsWith("<")) { out.push(value[key]); break; }
+    }
+    for (const item of Object.values(value)) if (typeof item === "object") findSentences(item, out);
+  }
+  return out;
+}
+
+function findTable(results) {
+  const stages = Object.keys(results || {}).reverse();
+  for (const stage of stages) {
+    const output = results[stage];
+    if (output && output.type === "records") return { stage, table: output };
+    if (output && typeof output === "object") {
+      if (output.records && output.records.type === "records") return { stage, table: output.records };
+      for (const item of Object.values(output)) if (item && item.type === "records") return { stage, table: item };
+    }
+  }
+  return null;
+}
+
+async function showResults(runId) {
+  const status = await api(`v1/workflows/${encodeURIComponent(runId)}/status`);
+  const results = status.results || {};
+  $("run-results").hidden = false;
+  const base = `v1/workflows/${encodeURIComponent(runId)}/results`;
+  const found = findTable(results);
+  $("downloads").replaceChildren(...present(
+    el("a", { class: "button", href: `${base}?format=json`, download: "", text: "Download JSON" }),
+    found ? el("a", { class: "button", href: `${base}?format=csv`, download: "", text: "Download CSV" }) : null));
+  const charts = findCharts(results.insights || results, "", []);
+  $("charts").replaceChildren(...charts.map((chart) => el("figure", {},
+    el("img", { src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(chart.svg)}`, alt: `Chart ${chart.path}` }),
+    el("figcaption", { text: chart.path }))));
+  const sentences = findSentences(results.insights || {}, []).slice(0, 12);
+  $("insight-text").replaceChildren(...(sentences.length
+    ? [el("h3", { text: "Insights" }), el("ul", {}, ...sentences.map((s) => el("li", { text: s })))] : []));
+  $("records-preview").replaceChildren();
+  if (found) {
+    const rows = found.table.rows.slice(0, 20);
+    const columns = found.table.columns;
+    $("records-preview").append(
+      el("h3", { text: `Records (${found.stage}: ${found.table.count.toLocaleString()}${found.table.count > rows.length ? `, first ${rows.length} shown` : ""})` }),
+      el("div", { class: "preview" }, el("table", {},
+        el("thead", {}, el("tr", {}, ...columns.map((c) => el("th", { scope: "col", text: c })))),
+        el("tbody", {}, ...rows.map((row) => el("tr", {}, ...columns.map((c) => el("td", { text: row[c] === null ? "" : String(row[c]) }))))))));
+  }
+  $("results-json").textContent = JSON.stringify(status, null, 2);
+}
+
+// -- history ----------------------------------------------------------------------------
+
+async function loadHistory() {
+  const status = $("history-status").value;
+  const limit = $("history-limit").value || "20";
+  const query = new URLSearchParams({ limit });
+  if (status) query.set("status", status);
+  const list = await api(`v1/workflows?${query}`);
+  $("history-rows").replaceChildren(...list.workflows.map((run) => runRow(run, true)));
+  if (!list.workflows.length) {
+    $("history-rows").append(el("tr", {}, el("td", { colspan: 6, class: "muted", text: "No runs match." })));
+  }
+}
+
+async function toggleDetails(row, run, button) {
+  const next = row.nextElementSibling;
+  if (next && next.classList.contains("details-row")) {
+    next.remove();
+    button.setAttribute("aria-expanded", "false");
+    return;
+  }
+  button.setAttribute("aria-expanded", "true");
+  const cell = el("td", { colspan: 6, class: "details", text: "Loading…" });
+  row.after(el("tr", { class: "details-row" }, cell));
+  try {
+    const status = await api(`v1/workflows/${encodeURIComponent(run.workflow_id)}/status`);
+    const base = `v1/workflows/${encodeURIComponent(run.workflow_id)}/results`;
+    cell.replaceChildren(...present(
+      el("p", {}, el("strong", { text: "Run " }), el("span", { class: "mono", text: status.workflow_id }),
+        ` · ${status.workflow} · progress ${status.progress.completion}%`),
+      status.error ? el("p", { class: "status failed", text: `${status.error.type}: ${status.error.message}` }) : null,
+      el("table", { class: "runs" },
+        el("thead", {}, el("tr", {}, ...["Stage", "Agent", "Status", "Attempts", "Time", "Error"].map((h) => el("th", { scope: "col", text: h })))),
+        el("tbody", {}, ...status.stages.map((s) => el("tr", {},
+          el("td", { text: s.name }), el("td", { text: s.agent }), el("td", {}, statusBadge(s.status)),
+          el("td", { text: String(s.attempts) }), el("td", { text: fmt.secs(s.duration_s) }),
+          el("td", { text: s.error ? s.error.message : "" }))))),
+      status.status === "processing" ? null : el("p", { class: "actions" },
+        el("a", { class: "button", href: `${base}?format=json`, download: "", text: "Download JSON" }),
+        el("a", { class: "button", href: `#run/${encodeURIComponent(status.workflow_id)}`, text: "Open" }))));
+  } catch (err) {
+    cell.textContent = err.message;
+  }
+}
+
+// -- agents -----------------------------------------------------------------------------
+
+async function loadAgents() {
+  const list = await api("v1/agents/capabilities");
+  $("agent-cards").replaceChildren(...list.agents.map((a) => el("article", { class: "agent", "aria-label": a.name },
+    el("h2", {}, `${a.name} `, statusBadge(a.healthy ? "healthy" : "failed")),
+    el("p", { class: "muted", text: `role: ${a.role} · ${a.concurrency} actor${a.concurrency === 1 ? "" : "s"}` }),
+    el("p", { text: a.description || "" }),
+    a.problem ? el("p", { class: "status failed", text: a.problem }) : null,
+    el("ul", { class: "chips" }, ...a.expertise.map((x) => el("li", { text: x }))),
+    el("dl", {},
+      el("dt", { text: "Executions" }), el("dd", { text: String(a.stats.executions) }),
+      el("dt", { text: "Success rate" }), el("dd", { text: fmt.pct(a.stats.success_rate) }),
+      el("dt", { text: "Mean duration" }), el("dd", { text: fmt.secs(a.stats.mean_duration_s) }),
+      el("dt", { text: "Busy / waiting" }), el("dd", { text: `${a.stats.busy} / ${a.stats.waiting}` }),
+      el("dt", { text: "Restarts" }), el("dd", { text: String(a.stats.restarts) }),
+      el("dt", { text: "Recorded runs" }), el("dd", { text: a.stats.recorded_executions === null ? "–" : `${a.stats.recorded_executions} (${fmt.pct(a.stats.recorded_success_rate)})` })))));
+}
+
+// -- start ------------------------------------------------------------------------------
+
+document.addEventListener("DOMContentLoaded", () => {
+  window.addEventListener("hashchange", route);
+  $("run-form").addEventListener("submit", submitRun);
+  $("run-workflow").addEventListener("change", describeWorkflow);
+  for (const radio of document.querySelectorAll("input[name=mode]")) radio.addEventListener("change", showMode);
+  $("run-cancel").addEventListener("click", cancelRun);
+  $("history-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    loadHistory().catch((err) => showError(err.message));
+  });
+  loadHealth();
+  setInterval(loadHealth, 10000);
+  route();
+});

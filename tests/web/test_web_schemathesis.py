@@ -1,0 +1,63 @@
+"""Schemathesis against the server's own ``/openapi.json``: no 5xx, no schema violations."""
+
+from __future__ import annotations
+
+import dataclasses
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from web_server import ThreadedServer, fake_lookup
+
+from actorflow import Runtime
+from actorflow.store import RunStore
+from actorflow.web import Settings, create_app
+from actorflow.web._openapi import openapi_document
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+]
+
+
+SETTINGS = Settings(max_concurrent_runs=8)
+# The document the server serves at /openapi.json (a test below checks they are equal).
+schema = schemathesis.openapi.from_dict(msgspec.json.decode(openapi_document(SETTINGS)))
+
+
+@pytest.fixture
+def base_url(agents_runtime: Runtime, store: RunStore, data_root: Path) -> Iterator[str]:
+    settings_ = dataclasses.replace(SETTINGS, data_roots=(data_root,))
+
+    def make() -> Any:
+        # No DNS here: random host names must fail fast, not wait on a resolver.
+        return create_app(agents_runtime, store, settings=settings_, lookup=fake_lookup({}))
+
+    with ThreadedServer(make) as server:
+        yield server.url
+
+
+def test_the_served_document_is_the_one_tested(base_url: str) -> None:
+    with urllib.request.urlopen(base_url + "/openapi.json") as response:
+        assert msgspec.json.decode(response.read()) == schema.raw_schema
+
+
+@schema.parametrize()
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+def test_the_api_keeps_to_its_openapi_document(case: schemathesis.Case, base_url: str) -> None:
+    case.call_and_validate(base_url=base_url, checks=CHECKS, timeout=10)

@@ -1,0 +1,149 @@
+"""Callbacks to a real local receiver: delivered, retried after a failure, given up on a no."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from aiohttp import web
+from web_agents import RECORDS
+from web_server import start_site
+
+from conftest import MakeServer
+
+
+@dataclass
+class Receiver:
+    """Answers each POST with the next status of ``answers`` (the last one repeats)."""
+
+    answers: list[int]
+    calls: list[tuple[dict[str, str], Any]] = field(default_factory=list)
+    settled: asyncio.Event = field(default_factory=asyncio.Event)
+    url: str = ""
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.calls.append((dict(request.headers), await request.json()))
+        status = self.answers[min(len(self.calls), len(self.answers)) - 1]
+        if status < 300 or len(self.calls) >= len(self.answers):
+            self.settled.set()
+        return web.json_response({"ok": status < 300}, status=status)
+
+
+@pytest.fixture
+async def receivers() -> AsyncIterator[Any]:
+    runners: list[web.AppRunner] = []
+
+    async def make(*answers: int) -> Receiver:
+        receiver = Receiver(list(answers))
+        app = web.Application()
+        app.router.add_post("/hook", receiver.handle)
+        runner, url = await start_site(app)
+        runners.append(runner)
+        receiver.url = url + "/hook"
+        return receiver
+
+    yield make
+    for runner in runners:
+        await runner.cleanup()
+
+
+async def test_the_final_status_is_posted_with_an_idempotency_key(
+    make_server: MakeServer, receivers: Any
+) -> None:
+    receiver = await receivers(200)
+    server = await make_server(allowed_hosts=("127.0.0.1",))
+    run_id = await server.execute(
+        {"task": "t", "input_data": {"r": RECORDS}, "callback_url": receiver.url}
+    )
+    await asyncio.wait_for(receiver.settled.wait(), 20)
+    ((headers, body),) = receiver.calls
+    assert headers["Idempotency-Key"] == run_id
+    assert headers["Content-Type"] == "application/json"
+    assert body["workflow_id"] == run_id
+    assert body["status"] == "completed"
+    assert body["results"]["insights"]["totals"]["records"] == 2
+
+
+async def test_a_receiver_that_fails_first_gets_the_same_delivery_again(
+    make_server: MakeServer, receivers: Any
+) -> None:
+    receiver = await receivers(503, 500, 200)
+    server = await make_server(allowed_hosts=("127.0.0.1",), webhook_backoff_s=0.01)
+    run_id = await server.execute(
+        {"task": "t", "input_data": {"r": RECORDS}, "callback_url": receiver.url}
+    )
+    await asyncio.wait_for(receiver.settled.wait(), 20)
+    assert len(receiver.calls) == 3
+    assert {headers["Idempotency-Key"] for headers, _ in receiver.calls} == {run_id}
+    assert receiver.calls[0][1] == receiver.calls[2][1]
+
+
+async def test_a_receiver_that_refuses_is_not_retried(
+    make_server: MakeServer, receivers: Any
+) -> None:
+    receiver = await receivers(400, 200)
+    server = await make_server(allowed_hosts=("127.0.0.1",), webhook_backoff_s=0.01)
+    run_id = await server.execute(
+        {"task": "t", "input_data": {"r": RECORDS}, "callback_url": receiver.url}
+    )
+    await server.wait_done(run_id)
+    await _until_idle(server.service.webhooks)
+    assert len(receiver.calls) == 1
+
+
+async def test_retries_stop_after_the_time_bound(make_server: MakeServer, receivers: Any) -> None:
+    receiver = await receivers(500)
+    server = await make_server(
+        allowed_hosts=("127.0.0.1",), webhook_backoff_s=0.05, webhook_max_elapsed_s=0.3
+    )
+    run_id = await server.execute(
+        {"task": "t", "input_data": {"r": RECORDS}, "callback_url": receiver.url}
+    )
+    await server.wait_done(run_id)
+    await _until_idle(server.service.webhooks)
+    assert 2 <= len(receiver.calls) <= 6
+
+
+async def test_an_unreachable_receiver_is_retried_then_given_up(
+    make_server: MakeServer, receivers: Any
+) -> None:
+    receiver = await receivers(200)
+    url = receiver.url
+    server = await make_server(
+        allowed_hosts=("127.0.0.1",), webhook_backoff_s=0.02, webhook_max_elapsed_s=0.2
+    )
+    # A port nothing listens on: connection refused on every attempt.
+    dead = url.rsplit(":", 1)[0] + ":9/hook"
+    run_id = await server.execute({"task": "t", "input_data": {"r": RECORDS}, "callback_url": dead})
+    await server.wait_done(run_id)
+    delivered = await _until_idle(server.service.webhooks)
+    assert delivered == [False]
+
+
+async def test_callbacks_to_private_addresses_are_refused_by_default(
+    make_server: MakeServer,
+) -> None:
+    server = await make_server()
+    for url, code in [
+        ("http://127.0.0.1:9/hook", 403),
+        ("http://10.0.0.1/hook", 403),
+        ("http://169.254.169.254/latest", 403),
+        ("http://[::1]/hook", 403),
+        ("http://internal.example/hook", 403),
+        ("http://sneaky.example/hook", 403),
+        ("ftp://public.example/hook", 422),
+        ("not a url", 422),
+    ]:
+        status, body = await server.post(
+            "/v1/workflows/execute", {"task": "t", "callback_url": url}
+        )
+        assert (status, body["error"]["field"]) == (code, "callback_url"), (url, body)
+
+
+async def _until_idle(webhooks: Any) -> list[bool]:
+    """Wait for every delivery in flight; return their outcomes."""
+    tasks = list(webhooks._tasks)
+    return list(await asyncio.wait_for(asyncio.gather(*tasks), 20)) if tasks else []

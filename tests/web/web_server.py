@@ -1,0 +1,118 @@
+"""Real servers for the web tests: on the test's own loop, or in a thread of their own.
+
+A server on the test's loop suits async tests (aiohttp client, SSE). Blocking callers
+(the sync client, schemathesis, the browser) need the server's loop elsewhere:
+``ThreadedServer`` runs it in a thread and hands back its URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from actorflow.web import SERVICE_KEY, WebService
+
+
+def fake_lookup(
+    table: Mapping[str, Sequence[str]],
+) -> Callable[[str, int], Awaitable[Sequence[str]]]:
+    """A resolver knowing only ``table`` (the tests have no DNS)."""
+
+    async def lookup(host: str, port: int) -> Sequence[str]:
+        if host not in table:
+            raise OSError(f"unknown host {host}")
+        return table[host]
+
+    return lookup
+
+
+async def start_site(app: web.Application) -> tuple[web.AppRunner, str]:
+    """Start ``app`` on 127.0.0.1, any free port; return its runner and base URL."""
+    runner = web.AppRunner(app, shutdown_timeout=2.0)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    return runner, f"http://{host}:{port}"
+
+
+@dataclass
+class Served:
+    """A running server and an HTTP session to talk to it."""
+
+    url: str
+    app: web.Application
+    runner: web.AppRunner
+    http: aiohttp.ClientSession
+
+    @property
+    def service(self) -> WebService:
+        return self.app[SERVICE_KEY]
+
+    async def get(self, path: str, **kwargs: Any) -> tuple[int, Any]:
+        async with self.http.get(self.url + path, **kwargs) as response:
+            return response.status, await _body(response)
+
+    async def post(self, path: str, body: Any = None, **kwargs: Any) -> tuple[int, Any]:
+        if body is not None:
+            kwargs["json"] = body
+        async with self.http.post(self.url + path, **kwargs) as response:
+            return response.status, await _body(response)
+
+    async def execute(self, body: dict[str, Any], **kwargs: Any) -> str:
+        status, answer = await self.post("/v1/workflows/execute", body, **kwargs)
+        assert status == 200, answer
+        return str(answer["workflow_id"])
+
+    async def wait_done(self, run_id: str, within: float = 20.0) -> dict[str, Any]:
+        """Poll the status, as the seed's clients do, until the run is no longer processing."""
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            status, answer = await self.get(f"/v1/workflows/{run_id}/status")
+            assert status == 200, answer
+            if answer["status"] != "processing":
+                return dict(answer)
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"run {run_id} still processing after {within}s")
+
+
+async def _body(response: aiohttp.ClientResponse) -> Any:
+    if response.content_type == "application/json":
+        return await response.json()
+    return await response.text()
+
+
+class ThreadedServer:
+    """An app served from a thread with its own event loop (for blocking callers)."""
+
+    def __init__(self, make_app: Callable[[], web.Application]) -> None:
+        self._make_app = make_app
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="test-server")
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+        self.app: web.Application | None = None
+
+    def __enter__(self) -> ThreadedServer:
+        self._thread.start()
+
+        async def start() -> None:
+            self.app = self._make_app()
+            self._runner, self.url = await start_site(self.app)
+
+        asyncio.run_coroutine_threadsafe(start(), self._loop).result(30)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._runner is not None:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(30)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._loop.close()
