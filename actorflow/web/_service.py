@@ -233,7 +233,14 @@ class WebService:
         spec = await self.planner.plan(request, self.runtime.agent_names)
         run_id = uuid.uuid4().hex
         self._limit.runs.add(run_id)
-        context = {"task": request.task, "submitted_via": "api"}
+        context: dict[str, Any] = {"task": request.task, "submitted_via": "api"}
+        if request.workflow is None:
+            # Sources came from the request: hold every connection the run makes
+            # (redirects, next-page links, later DNS answers) to the host policy too.
+            context["network"] = {
+                "public_only": not self.policy.allow_private,
+                "allowed_hosts": list(self.policy.allowed),
+            }
         try:
             # Freezing a large input takes a while: not on the loop.
             handle = await asyncio.to_thread(

@@ -20,7 +20,10 @@ file's stem, the URL's last segment or the input key). By type:
     extension: .csv .tsv .json .jsonl .ndjson .txt .text .log), ``encoding`` ("utf-8",
     BOM or not), ``delimiter`` and ``has_header`` (CSV; sniffed when absent),
     ``records_path`` (JSON: dotted path to the list, e.g. "data"), ``batch_bytes``
-    (text parsed at a time; 8 MiB).
+    (text parsed at a time; 8 MiB). A big UTF-8 CSV file is parsed by polars in one
+    pass, and read batch by batch only when that pass cannot be proven to give the same
+    records (a ragged or truncated row, a NUL, bytes that are not UTF-8): the batches
+    name the line of the problem.
 ``api``
     ``url`` (required), ``headers``, ``params`` (query of the first request),
     ``timeout_s`` (30, per request), ``records_path`` (e.g. "data", "result.items"),

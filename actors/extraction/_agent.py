@@ -43,4 +43,5 @@ class ExtractionAgent(Agent):
             stage=request.stage.name,
             progress=request.report_progress,
             check_cancelled=request.raise_if_cancelled,
+            context=request.context,
         )

@@ -10,6 +10,7 @@ import polars as pl
 from yarl import URL
 
 from ._json import decode_json
+from ._network import NetworkPolicyError
 from ._result import ReadError, SourceData
 from ._sources import ApiSource
 from ._values import FieldStats, RecordShapeError, find_records, frame_from_objects, record_label
@@ -109,6 +110,13 @@ async def _get(
         raise ReadError(
             f"{where}: no complete answer within timeout_s={config.timeout_s:g} s", retryable=True
         ) from None
+    except NetworkPolicyError as exc:  # raised by the session's request hooks
+        raise ReadError(f"{where}: {exc}", retryable=False) from None
+    except aiohttp.ClientConnectorError as exc:
+        # The resolver's refusal arrives wrapped; it is a policy, not a passing fault.
+        if isinstance(exc.os_error, NetworkPolicyError):
+            raise ReadError(f"{where}: {exc.os_error}", retryable=False) from None
+        raise ReadError(f"{where}: connection failed: {exc}", retryable=True) from None
     except aiohttp.ClientConnectionError as exc:
         raise ReadError(f"{where}: connection failed: {exc}", retryable=True) from None
     except aiohttp.ClientError as exc:

@@ -17,6 +17,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import polars as pl
 
@@ -24,7 +25,7 @@ from ._result import ReadError
 from ._text import TextBatch
 
 _QUOTE = '"'
-_SNIFF_CHARS = 16 * 1024
+SNIFF_CHARS = 16 * 1024
 _DELIMITERS = ",;\t|"
 # A value, not a name: a number (maybe with a currency sign, separators, a percent) or
 # a date. A first row holding one is data, not a header.
@@ -71,19 +72,27 @@ class CsvParser:
         Raises:
             ReadError: a malformed record, naming its line.
         """
-        text, first_line = batch.text, batch.first_line
         if self.layout is None:
-            text, first_line = _skip_blank_lines(text, first_line)
-            if not text:
-                return self.empty()
-            text, first_line = self._read_layout(text, first_line)
-        assert self.layout is not None
-        if not text:
+            batch = self.start(batch)
+        text, first_line = batch.text, batch.first_line
+        if self.layout is None or not text:
             return self.empty()
         frame = self._parse_whole(text)
         if frame is None:
             frame = self._parse_lines(text, first_line)
         return frame if frame is not None else self._parse_slow(text, first_line)
+
+    def start(self, batch: TextBatch) -> TextBatch:
+        """Decide the layout from the file's first batch (sniffing what is not given).
+
+        Returns:
+            The batch without its leading blank lines and its header: the first records.
+            The layout stays ``None`` when the batch holds nothing but blank lines.
+        """
+        text, first_line = _skip_blank_lines(batch.text, batch.first_line)
+        if text:
+            text, first_line = self._read_layout(text, first_line)
+        return TextBatch(text, first_line)
 
     def _parse_whole(self, text: str) -> pl.DataFrame | None:
         """Parse with polars and prove no row was short; ``None`` when that fails.
@@ -108,19 +117,13 @@ class CsvParser:
     def _polars(self, text: str) -> pl.DataFrame | None:
         assert self.layout is not None
         try:
-            return pl.read_csv(
-                text.encode("utf-8"),
-                has_header=False,
-                schema=dict.fromkeys(self.layout.columns, pl.String),
-                separator=self.layout.delimiter,
-                quote_char=_QUOTE,
-            )
+            return pl.read_csv(text.encode("utf-8"), **polars_options(self.layout))
         except pl.exceptions.PolarsError:
             return None  # the slower paths find the line, or parse what polars refused
 
     def _read_layout(self, text: str, first_line: int) -> tuple[str, int]:
-        sample = text[:_SNIFF_CHARS]
-        if len(text) > _SNIFF_CHARS and "\n" in sample:
+        sample = text[:SNIFF_CHARS]
+        if len(text) > SNIFF_CHARS and "\n" in sample:
             sample = sample[: sample.rfind("\n") + 1]
         delimiter = self._delimiter or _sniff_delimiter(sample, self._default_delimiter)
         # The reader is lazy: only the first record is parsed, however long the batch.
@@ -197,6 +200,16 @@ class CsvParser:
         if last and found < width:
             message += "; the file ends in the middle of this record (is it truncated?)"
         return message
+
+
+def polars_options(layout: CsvLayout) -> dict[str, Any]:
+    """How polars is asked to parse records of this layout (header already cut off)."""
+    return {
+        "has_header": False,
+        "schema": dict.fromkeys(layout.columns, pl.String),
+        "separator": layout.delimiter,
+        "quote_char": _QUOTE,
+    }
 
 
 def _rows(

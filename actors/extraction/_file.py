@@ -13,6 +13,7 @@ import aiofiles.os
 import polars as pl
 
 from ._csv import CsvParser
+from ._csv_direct import read_csv_direct
 from ._json import decode_json
 from ._result import ReadError, SourceData
 from ._sources import FileFormat, FileSource
@@ -83,28 +84,29 @@ def _batches(
     )
 
 
-async def _read_csv(path: Path, config: FileSource, check: Callable[[], None]) -> SourceData:
-    parser = CsvParser(
+def _csv_parser(path: Path, config: FileSource) -> CsvParser:
+    return CsvParser(
         delimiter=config.delimiter,
         has_header=config.has_header,
         default_delimiter="\t" if path.suffix.lower() == ".tsv" else ",",
     )
-    frames: list[pl.DataFrame] = []
-    parsing: asyncio.Future[pl.DataFrame] | None = None
-    try:
-        async for batch in _batches(path, config, "CSV", check, quote='"'):
-            # A batch is parsed in a thread (polars releases the GIL) while the next one
-            # is read; batches are still parsed in order, one at a time.
-            if parsing is not None:
-                frames.append(await parsing)
-            parsing = asyncio.ensure_future(asyncio.to_thread(parser.parse, batch))
-        if parsing is not None:
-            frames.append(await parsing)
-    finally:
-        if parsing is not None and not parsing.done():
-            parsing.cancel()
-    frames = [frame for frame in frames if frame.height]
-    result = SourceData(pl.concat(frames) if frames else parser.empty())
+
+
+async def _read_csv(path: Path, config: FileSource, check: Callable[[], None]) -> SourceData:
+    # A big well-formed file in one polars call; anything else (or anything the direct
+    # read cannot prove right) batch by batch, which names the line of every problem.
+    parser = _csv_parser(path, config)
+    frame = await read_csv_direct(
+        path,
+        parser,
+        encoding=config.encoding,
+        batch_bytes=config.batch_bytes,
+        check_cancelled=check,
+    )
+    if frame is None:
+        parser = _csv_parser(path, config)
+        frame = await _read_csv_batches(path, config, parser, check)
+    result = SourceData(frame)
     if parser.layout is not None:
         result.info = {
             "delimiter": parser.layout.delimiter,
@@ -121,6 +123,28 @@ async def _read_csv(path: Path, config: FileSource, check: Callable[[], None]) -
                 }
             )
     return result
+
+
+async def _read_csv_batches(
+    path: Path, config: FileSource, parser: CsvParser, check: Callable[[], None]
+) -> pl.DataFrame:
+    frames: list[pl.DataFrame] = []
+    parsing: asyncio.Future[pl.DataFrame] | None = None
+    try:
+        async for batch in _batches(path, config, "CSV", check, quote='"'):
+            # A batch is parsed in a thread (polars releases the GIL) while the next one
+            # is read; batches are still parsed in order, one at a time.
+            if parsing is not None:
+                frames.append(await parsing)
+            parsing = asyncio.ensure_future(asyncio.to_thread(parser.parse, batch))
+        if parsing is not None:
+            frames.append(await parsing)
+    finally:
+        if parsing is not None and not parsing.done():
+            parsing.cancel()
+    frames = [frame for frame in frames if frame.height]
+    # The batches stay chunks of one frame: rechunking would copy every column once more.
+    return pl.concat(frames, rechunk=False) if frames else parser.empty()
 
 
 async def _read_json(path: Path, config: FileSource, check: Callable[[], None]) -> SourceData:

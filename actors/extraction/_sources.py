@@ -45,8 +45,11 @@ class FileSource(_Source, frozen=True, tag="file", tag_field="type"):
         records_path: JSON only; dotted path to the list of records (``data``,
             ``result.items``). By default the document itself if it is a list, else its
             ``records`` list, else its only list.
-        batch_bytes: how much text is parsed at a time; memory grows with this, not
-            with the file (JSON documents, which cannot be split, excepted).
+        batch_bytes: how much text is parsed at a time; the working memory grows with
+            this, not with the file (JSON documents, which cannot be split, excepted).
+            A UTF-8 CSV file bigger than 16K characters is first parsed by polars in
+            one pass, kept when it provably equals the batched parse (see
+            ``_csv_direct``).
     """
 
     path: str

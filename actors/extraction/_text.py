@@ -8,7 +8,7 @@ are not valid in the encoding, NUL characters, all reported with the line they a
 from __future__ import annotations
 
 import codecs
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,7 +50,7 @@ async def text_batches(
     what: str,
     quote: str | None = None,
     check_cancelled: Callable[[], None] = lambda: None,
-) -> AsyncIterator[TextBatch]:
+) -> AsyncGenerator[TextBatch, None]:
     """Yield the file's text in batches that end at a line break.
 
     Args:

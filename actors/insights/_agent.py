@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -10,7 +11,7 @@ import polars as pl
 from actorflow.actors import Agent, StageRequest
 
 from ._build import Report, build_report
-from ._charts import revenue_by_month_svg, top_svg
+from ._charts import load_matplotlib, revenue_by_month_svg, top_svg
 from ._inputs import collect_input
 from ._markdown import render_markdown
 from ._narrator import NarratorSettings, try_narrate
@@ -89,6 +90,13 @@ class InsightsAgent(Agent):
 
     def __init__(self, *, narrator: NarratorSettings | None = None) -> None:
         self.narrator = narrator
+
+    def setup(self) -> None:
+        """Load the plotting library now, in the actor's thread, while earlier stages run."""
+        # A broken install must not stop the actor: the charts report it when drawn, and
+        # stages that draw none never notice.
+        with contextlib.suppress(ImportError):
+            load_matplotlib()
 
     async def perform(self, request: StageRequest) -> dict[str, Any]:
         """Summarise the dependencies' records; see :mod:`actorflow.actors.insights`."""

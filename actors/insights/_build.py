@@ -195,7 +195,8 @@ def _build(
             }
         )
     value = params.value_field
-    frame = frame.filter(pl.col(value).is_not_null())
+    if frame.get_column(value).null_count():
+        frame = frame.filter(pl.col(value).is_not_null())
     frame = with_period(frame, params.period_field, params.date_field)
     dims = _chosen_dimensions(frame, params, stage)
     quality = data_quality(stats)

@@ -79,7 +79,9 @@ def totals(frame: pl.DataFrame, value: str, impressions: str = "impressions") ->
 
 def with_period(frame: pl.DataFrame, period: str, date: str) -> pl.DataFrame:
     """Add the working period column: ``period`` as given, else ``YYYY-MM`` of ``date``."""
-    if frame.schema.get(period) is not None:
+    if frame.schema.get(period) == pl.String:
+        expr = pl.col(period)  # (a cast to the same type would copy the column)
+    elif frame.schema.get(period) is not None:
         expr = pl.col(period).cast(pl.String)
     elif frame.schema.get(date) == pl.String:
         iso = pl.col(date).str.contains(_ISO_DATE)
@@ -175,11 +177,15 @@ def currency_counts(frame: pl.DataFrame, column: str = "currency") -> dict[str, 
     """Currency codes (case and surrounding space ignored) and their records, most first."""
     if frame.schema.get(column) != pl.String:
         return {}
+    # Counted by the codes as written first: the few distinct ones are then normalized
+    # and merged, instead of normalizing every record's code.
     counts = (
-        frame.select(pl.col(column).str.strip_chars().str.to_uppercase())
+        frame.group_by(column)
+        .len()
+        .select(pl.col(column).str.strip_chars().str.to_uppercase(), "len")
         .filter(pl.col(column).is_not_null() & (pl.col(column) != ""))
         .group_by(column)
-        .len()
+        .agg(pl.col("len").sum())
         .sort(["len", column], descending=[True, False])
     )
     return {str(k): int(n) for k, n in counts.iter_rows()}

@@ -116,6 +116,8 @@ def money_column(frame: pl.DataFrame, name: str, *, stage: str) -> tuple[pl.Data
             f"stage {stage!r}: the records have no money field {name!r} "
             f"(columns: {list(frame.columns)}); set params.value_field"
         )
+    if dtype == MONEY_DTYPE:
+        return frame, 0  # processed records: nothing to convert (a cast would copy)
     if isinstance(dtype, pl.Decimal) or dtype.is_integer() or dtype == pl.Null:
         return frame.with_columns(pl.col(name).cast(MONEY_DTYPE)), 0
     if dtype == pl.String:

@@ -14,11 +14,12 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-import aiohttp
+from typing import TYPE_CHECKING, Any
 
 from actorflow.contracts import ActorflowError
+
+if TYPE_CHECKING:
+    import aiohttp
 
 ENV_URL = "ACTORFLOW_NARRATOR_URL"
 ENV_MODEL = "ACTORFLOW_NARRATOR_MODEL"
@@ -144,6 +145,9 @@ async def narrate(
     if settings.api_key:
         headers["Authorization"] = f"Bearer {settings.api_key}"
     body = _request_body(settings, insights, summary)
+    # Imported here: aiohttp takes ~0.15 s to import, and most runs never narrate.
+    import aiohttp  # noqa: PLC0415
+
     timeout = aiohttp.ClientTimeout(total=settings.timeout_s)
     own = session is None
     client = aiohttp.ClientSession(timeout=timeout) if session is None else session

@@ -67,7 +67,7 @@ def find_outliers(
         threshold: ``|z|`` above this is an outlier.
         limit: how many outlier rows to return (all are counted).
     """
-    cents = frame.select(pl.col(value).to_physical().alias("c"))["c"]
+    cents = frame.get_column(value).to_physical()
     present = cents.drop_nulls().sort()
     empty = frame.clear().with_columns(pl.lit(None, pl.Float64).alias("z"))
     if present.len() == 0:
@@ -75,7 +75,7 @@ def find_outliers(
     median2 = _median_of_sorted(present)  # twice the median, in cents
     two = pl.lit(2, pl.Int128)
     deviations2 = (
-        present.to_frame().select((pl.col("c") * two - pl.lit(median2, pl.Int128)).abs())
+        present.to_frame().select((pl.col(value) * two - pl.lit(median2, pl.Int128)).abs())
     ).to_series()
     mad2 = _median_of_sorted(deviations2.sort())  # twice the doubled MAD: 4 * MAD cents
     median = Decimal(median2) / 200
@@ -88,17 +88,11 @@ def find_outliers(
         scale, spread = "mean_absolute_deviation", _MEAN_AD_SCALE * mean2
     if not spread:
         return Outliers(median, mad, scale, threshold, 0, empty)
-    scored = frame.with_row_index(_ROW).with_columns(
-        (
-            (pl.col(value).to_physical() * two - pl.lit(median2, pl.Int128)).cast(pl.Float64)
-            / spread
-        ).alias(_Z)
+    # Scored on the value column alone; only the rows listed are taken from the table.
+    scored = cents.to_frame().select(
+        ((pl.col(value) * two - pl.lit(median2, pl.Int128)).cast(pl.Float64) / spread).alias(_Z)
     )
-    flagged = scored.filter(pl.col(_Z).abs() > threshold)
-    rows = (
-        flagged.sort([pl.col(_Z).abs(), pl.col(_ROW)], descending=[True, False])
-        .head(limit)
-        .with_columns(pl.col(_Z).round(2).alias("z"))
-        .drop(_Z, _ROW)
-    )
+    flagged = scored.with_row_index(_ROW).filter(pl.col(_Z).abs() > threshold)
+    top = flagged.sort([pl.col(_Z).abs(), pl.col(_ROW)], descending=[True, False]).head(limit)
+    rows = frame[top.get_column(_ROW)].with_columns(top.get_column(_Z).round(2).alias("z"))
     return Outliers(median, mad, scale, threshold, flagged.height, rows)

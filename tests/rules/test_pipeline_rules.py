@@ -394,10 +394,9 @@ def test_stats_refuse_counts_that_do_not_add_up() -> None:
         )
 
 
-def test_a_table_past_the_streaming_threshold_agrees_with_the_scalar_spec() -> None:
-    # Past 100k rows the streaming engine runs the rules batch by batch; build the table
-    # from copies of one generated block, each copy with its own ids, so the scalar spec
-    # only has to run on the block.
+def test_a_table_of_over_100k_rows_agrees_with_the_scalar_spec() -> None:
+    # A table the size of a real batch, built from copies of one generated block, each
+    # copy with its own ids, so the scalar spec only has to run on the block.
     block = _samples(messy_records())
     copies = 101_000 // len(block) + 1
     spec = run_pipeline_scalar(block, columns=COLUMNS)

@@ -498,3 +498,29 @@ async def test_garbled_host_and_origin_headers_are_refused_not_crashed_on(
         "/v1/workflows/execute", {"task": "t"}, headers={"Origin": "http://[bad"}
     )
     assert (status, body["error"]["code"]) == (403, "cross_origin")
+
+
+async def test_an_api_source_cannot_be_redirected_out_of_the_allowed_hosts(
+    make_server: MakeServer,
+) -> None:
+    api = web.Application()
+
+    async def hop(request: web.Request) -> web.Response:
+        raise web.HTTPFound(f"http://127.0.0.1:{request.url.port}/records")
+
+    async def records(request: web.Request) -> web.Response:
+        return web.json_response({"data": RECORDS})
+
+    api.router.add_get("/hop", hop)
+    api.router.add_get("/records", records)
+    runner, url = await start_site(api)
+    try:
+        served = await make_server(allowed_hosts=("localhost",))
+        source = {"type": "api", "url": url.replace("127.0.0.1", "localhost") + "/hop",
+                  "records_path": "data"}  # fmt: skip
+        run_id = await served.execute({"task": "t", "workflow_config": {"sources": [source]}})
+        final = await served.wait_done(run_id)
+        assert final["status"] == "failed"
+        assert "'127.0.0.1' is not among the hosts" in json.dumps(final)
+    finally:
+        await runner.cleanup()
