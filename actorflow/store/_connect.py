@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,7 +54,9 @@ def connect(path: Path, *, busy_timeout_s: float) -> sqlite3.Connection:
         # every commit for no gain against the failures we recover from.
         conn.execute("PRAGMA synchronous = NORMAL")
         # Touching the schema reads the header: a corrupt file fails here, not later.
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        # fetchall, so the statement is finished and holds no shared lock afterwards:
+        # a lock kept here would deadlock two processes switching a new file to WAL.
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchall()
     except sqlite3.Error as exc:
         conn.close()
         raise store_error(
@@ -68,12 +71,24 @@ def enable_wal(conn: sqlite3.Connection, *, path: Path, busy_timeout_s: float) -
     Raises:
         StoreError: the file is locked or cannot use WAL (e.g. a network file system).
     """
-    try:
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-    except sqlite3.Error as exc:
-        raise store_error(
-            exc, path=path, doing="switching it to WAL mode", busy_timeout_s=busy_timeout_s
-        ) from exc
+    deadline = time.monotonic() + busy_timeout_s
+    while True:
+        try:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchall()[0][0]
+            break
+        except sqlite3.OperationalError as exc:
+            # Two processes switching a new file at once: SQLite answers "locked" at
+            # once instead of waiting (its busy handler would deadlock), so wait here.
+            if "locked" in str(exc) and time.monotonic() < deadline:
+                time.sleep(0.01)
+                continue
+            raise store_error(
+                exc, path=path, doing="switching it to WAL mode", busy_timeout_s=busy_timeout_s
+            ) from exc
+        except sqlite3.Error as exc:
+            raise store_error(
+                exc, path=path, doing="switching it to WAL mode", busy_timeout_s=busy_timeout_s
+            ) from exc
     if str(mode).lower() != "wal":
         raise StoreError(
             f"run store {path} cannot use WAL mode (journal mode stayed {mode!r}); "
