@@ -15,7 +15,7 @@ $(BIN)/python:
 # as subpackages of actorflow.)
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q --upgrade pip "setuptools>=69" wheel
-	$(BIN)/python -m pip install -q -e ".[dev,bench]" --config-settings editable_mode=strict
+	$(BIN)/python -m pip install -q -e ".[dev,bench,ray]" --config-settings editable_mode=strict
 	touch $(STAMP)
 
 install: $(STAMP)

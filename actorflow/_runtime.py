@@ -12,7 +12,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import msgspec
 import pykka
@@ -43,6 +43,11 @@ from actorflow.contracts import (
     freeze,
     load_workflow,
 )
+
+from ._backends import Backend, check_backend, connect_ray, require_ray
+
+if TYPE_CHECKING:
+    from actorflow.actors.ray_backend import RayBackend
 
 _log = get_logger("runtime")
 
@@ -177,9 +182,41 @@ class Runtime:
     Args:
         keep_events: finished runs whose events stay in memory for late listeners.
         stop_timeout_s: how long ``stop`` waits for actor threads to end.
+        backend: where agents run unless ``register_agent`` says otherwise: ``"pykka"``
+            (threads of this process) or ``"ray"`` (Ray actors; needs
+            ``pip install 'actorflow[ray]'``). The coordinator, the signals and the run
+            store always stay in this process.
+        ray_address: the Ray cluster for agents placed on Ray: ``None`` starts a local
+            Ray for this runtime (stopped with it); ``"host:port"`` is an existing
+            cluster's head (``"auto"``: the one running on this machine). A process
+            already connected to Ray keeps that connection.
+        ray_connect_timeout_s: the longest connecting to Ray may take.
+        ray_init_options: more keyword arguments for ``ray.init`` (``runtime_env``,
+            ``namespace``, ``num_cpus`` of a local Ray, ...).
+
+    Raises:
+        ValueError: an unknown ``backend``.
+        BackendUnavailableError: ``backend="ray"`` without Ray installed.
     """
 
-    def __init__(self, *, keep_events: int = 1024, stop_timeout_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        *,
+        keep_events: int = 1024,
+        stop_timeout_s: float = 10.0,
+        backend: Backend = "pykka",
+        ray_address: str | None = None,
+        ray_connect_timeout_s: float = 60.0,
+        ray_init_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._backend = check_backend(backend, where="Runtime(backend=...)")
+        if self._backend == "ray":
+            require_ray(where="Runtime(backend='ray')")
+        self._ray_address = ray_address
+        self._ray_connect_timeout_s = ray_connect_timeout_s
+        self._ray_init_options = dict(ray_init_options or {})
+        self._ray: RayBackend | None = None
+        self._ray_lock = threading.Lock()
         self._keep_events = keep_events
         self._stop_timeout_s = stop_timeout_s
         self._lock = threading.Lock()
@@ -199,12 +236,19 @@ class Runtime:
     # -- lifecycle ------------------------------------------------------------------------
 
     def start(self) -> Runtime:
-        """Start the coordinator and its services (idempotent)."""
+        """Start the coordinator and its services (idempotent).
+
+        Raises:
+            BackendUnavailableError: the runtime's backend is Ray and Ray cannot be
+                reached or started (within ``ray_connect_timeout_s``).
+        """
         with self._lock:
             if self._stopped:
                 raise RuntimeStoppedError("this runtime was stopped; make a new one")
             if self._started:
                 return self
+            if self._backend == "ray":
+                self._ray_backend()  # before anything else starts: a failure leaves nothing
             self._hub = EventHub(keep_finished=self._keep_events)
             self._timers = TimerService()
             self._coordinator = Coordinator.start(
@@ -230,6 +274,8 @@ class Runtime:
             self._coordinator.stop(block=True, timeout=max(0.1, deadline - time.monotonic()))
         except (pykka.ActorDeadError, pykka.Timeout) as exc:
             _log.warning("coordinator did not stop cleanly", error=repr(exc))
+        if self._ray is not None:
+            self._ray.close(max(0.1, deadline - time.monotonic()))
         for thread in list(self._threads):
             thread.join(max(0.0, deadline - time.monotonic()))
         stuck = [t.name for t in self._threads if t.is_alive()]
@@ -280,6 +326,26 @@ class Runtime:
 
     # -- agents ---------------------------------------------------------------------------
 
+    def _ray_backend(self) -> RayBackend:
+        """The runtime's Ray backend, connected on first use.
+
+        Raises:
+            BackendUnavailableError: Ray is missing, or cannot be reached or started.
+        """
+        with self._ray_lock:
+            if self._ray is None:
+                self._ray = connect_ray(
+                    self._ray_address,
+                    connect_timeout_s=self._ray_connect_timeout_s,
+                    init_options=self._ray_init_options,
+                )
+            return self._ray
+
+    @property
+    def backend(self) -> Backend:
+        """Where agents run unless registered elsewhere (``"pykka"`` or ``"ray"``)."""
+        return self._backend
+
     def register_agent(
         self,
         name: str,
@@ -288,6 +354,8 @@ class Runtime:
         concurrency: int = 1,
         max_restarts: int = 5,
         restart_window_s: float = 60.0,
+        backend: Backend | None = None,
+        num_cpus: float | None = None,
     ) -> None:
         """Register an agent kind (replacing one of the same name).
 
@@ -295,11 +363,38 @@ class Runtime:
             name: the name stages use in ``agent = "..."``.
             agent: an ``Agent`` subclass, or any callable returning a new agent instance
                 (e.g. ``functools.partial(MyAgent, setting=1)``); called once per actor.
+                On Ray it is pickled to the workers, so it must be importable there.
             concurrency: how many actors perform this agent's stages at once.
             max_restarts: actor deaths tolerated within ``restart_window_s`` before the
-                agent is given up on and its stages fail.
+                agent is given up on and its stages fail. On Ray it is also each Ray
+                actor's ``max_restarts``: Ray restarts a worker that died.
             restart_window_s: the window of the restart intensity limit.
+            backend: where this agent runs: ``"pykka"`` (threads of this process),
+                ``"ray"`` (Ray actors), or ``None`` for the runtime's backend.
+            num_cpus: CPUs Ray reserves for each of the agent's actors (Ray agents only;
+                Ray's default when ``None``).
+
+        Raises:
+            ValueError: an unknown ``backend``, or ``num_cpus`` for an agent not on Ray.
+            BackendUnavailableError: the agent is placed on Ray and Ray is missing or
+                cannot be reached.
+            AgentUnavailableError: the agent could not start on Ray (its class cannot be
+                imported by the workers, or its ``setup`` failed).
         """
+        placement = (
+            self._backend if backend is None else check_backend(backend, where=f"agent {name!r}")
+        )
+        if placement == "ray":
+            require_ray(where=f"agent {name!r} (backend='ray')")
+            if num_cpus is not None and not num_cpus >= 0:
+                raise ValueError(f"agent {name!r}: num_cpus must be >= 0, got {num_cpus}")
+        elif num_cpus is not None:
+            raise ValueError(
+                f"agent {name!r}: num_cpus applies to agents on Ray (backend='ray'); "
+                f"this one runs on {placement}"
+            )
+        if concurrency < 1:
+            raise ValueError(f"agent {name!r}: concurrency must be at least 1, got {concurrency}")
         coordinator = self._require()
         probe_cls = _agent_class(agent)
         perform = getattr(probe_cls, "perform", None)
@@ -310,6 +405,7 @@ class Runtime:
             expertise=tuple(getattr(probe_cls, "expertise", ())),
             concurrency=concurrency,
             is_async=inspect.iscoroutinefunction(perform),
+            backend=placement,
         )
 
         def spawn(member: int) -> Any:
@@ -321,16 +417,59 @@ class Runtime:
                 threads=self._threads,
             )
 
-        pool = AgentPool(
-            name,
-            spawn,
-            concurrency=concurrency,
-            restart=RestartPolicy(max_restarts=max_restarts, window_s=restart_window_s),
-            info=info,
-        )
+        restart = RestartPolicy(max_restarts=max_restarts, window_s=restart_window_s)
+        if placement == "ray":
+            pool = self._ray_pool(
+                name=name,
+                agent=agent,
+                info=info,
+                concurrency=concurrency,
+                num_cpus=num_cpus,
+                restart=restart,
+            )
+        else:
+            pool = AgentPool(name, spawn, concurrency=concurrency, restart=restart, info=info)
         coordinator.ask(AddPool(pool))
         with self._lock:
             self._agents[name] = info
+
+    def _ray_pool(
+        self,
+        *,
+        name: str,
+        agent: Callable[[], Agent],
+        info: AgentInfo,
+        concurrency: int,
+        num_cpus: float | None,
+        restart: RestartPolicy,
+    ) -> AgentPool:
+        """An agent pool whose members are Ray actors, its first agent already set up."""
+        ray_backend = self._ray_backend()
+        if num_cpus:
+            available = ray_backend.cluster_cpus()
+            if concurrency * num_cpus > available:
+                _log.warning(
+                    "agent asks for more CPUs than the Ray cluster has; some of its actors "
+                    "wait for room",
+                    agent=name,
+                    wanted=concurrency * num_cpus,
+                    cluster_cpus=available,
+                )
+        members = ray_backend.members(
+            name,
+            agent,
+            concurrency=concurrency,
+            num_cpus=num_cpus,
+            max_restarts=restart.max_restarts,
+        )
+        pool = AgentPool(name, members.spawn, concurrency=concurrency, restart=restart, info=info)
+        members.registered()
+        try:
+            members.wait_started(self._ray_connect_timeout_s)
+        except BaseException:
+            pool.stop()
+            raise
+        return pool
 
     @property
     def agent_names(self) -> frozenset[str]:
@@ -350,6 +489,7 @@ class Runtime:
                     expertise=info.expertise,
                     concurrency=info.concurrency,
                     is_async=info.is_async,
+                    backend=info.backend,
                     healthy=broken is None,
                     problem=broken,
                     executions=stats.executions,

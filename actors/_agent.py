@@ -115,6 +115,7 @@ class AgentInfo:
     expertise: tuple[str, ...]
     concurrency: int
     is_async: bool
+    backend: str = "pykka"
     healthy: bool = True
     problem: str | None = None
     executions: int = 0

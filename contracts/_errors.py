@@ -80,6 +80,12 @@ class AgentUnavailableError(ActorflowError):
     """An agent kind cannot take work: unknown, or restarted too often and given up on."""
 
 
+class BackendUnavailableError(ActorflowError, RuntimeError):
+    """An agent backend cannot be used: its package is not installed, or its cluster
+    cannot be reached. Raised when the runtime starts or the agent is registered, before
+    anything runs."""
+
+
 class UnfreezableError(ActorflowError, TypeError):
     """A value cannot be made immutable, so it cannot cross an actor boundary."""
 

@@ -51,6 +51,7 @@ def agents(settings: Settings, agent_specs: tuple[str, ...], json_output: bool) 
                 "expertise": list(info.expertise),
                 "concurrency": info.concurrency,
                 "is_async": info.is_async,
+                "backend": info.backend,
                 "history": to_jsonable(history.get(info.name)),
             }
             for info in infos

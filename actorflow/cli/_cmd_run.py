@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from actorflow._backends import Backend
 from actorflow.contracts import WorkflowValidationError
 
 from ._agents_hooks import load_agent_hooks, runtime_with_agents
@@ -19,7 +20,7 @@ from ._execute import run_workflow
 from ._inputs import parse_input
 from ._store import store_path
 
-__all__ = ["agents_option", "demo", "run", "validate"]
+__all__ = ["agents_option", "backend_options", "check_backend_options", "demo", "run", "validate"]
 
 _WORKFLOW = click.argument(
     "workflow", type=click.Path(dir_okay=False, path_type=Path), metavar="WORKFLOW"
@@ -39,6 +40,35 @@ def agents_option(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
+def backend_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--backend pykka|ray`` and ``--ray-address``, shared by ``run`` and ``serve``."""
+    func = click.option(
+        "--ray-address",
+        metavar="HOST:PORT",
+        help="With --backend ray: the Ray cluster's head (GCS address, port 6379 by "
+        "default) or 'auto'. Without it a local Ray is started and stopped with us.",
+    )(func)
+    return click.option(
+        "--backend",
+        type=click.Choice(["pykka", "ray"]),
+        default="pykka",
+        show_default=True,
+        help="Where the agents run: threads of this process (pykka) or Ray actors (ray; "
+        "needs pip install 'actorflow[ray]'). Runs are driven from this process.",
+    )(func)
+
+
+def check_backend_options(backend: str, ray_address: str | None) -> Backend:
+    """The ``--backend`` choice, once ``--ray-address`` is known to go with it.
+
+    Raises:
+        CliError: ``--ray-address`` without ``--backend ray``.
+    """
+    if ray_address is not None and backend != "ray":
+        raise CliError("--ray-address needs --backend ray")
+    return "ray" if backend == "ray" else "pykka"
+
+
 @cli.command(
     epilog="""\b
 Examples:
@@ -46,6 +76,8 @@ Examples:
   actorflow run revenue.toml --input @input.json --output results/
   actorflow run wf.toml --set month=2024-05 --set rules.min_revenue=0.01
   actorflow run wf.toml --agents myagents:register --json | jq .status
+  actorflow run revenue.toml --backend ray                # agents on a local Ray
+  actorflow run revenue.toml --backend ray --ray-address 10.0.0.5:6379
 """
 )
 @_WORKFLOW
@@ -77,6 +109,7 @@ Examples:
     help="Print the run as one JSON document on stdout, and nothing else.",
 )
 @agents_option
+@backend_options
 @pass_settings
 def run(  # noqa: PLR0917 - click passes every option as an argument
     settings: Settings,
@@ -86,6 +119,8 @@ def run(  # noqa: PLR0917 - click passes every option as an argument
     output: Path | None,
     json_output: bool,
     agent_specs: tuple[str, ...],
+    backend: str,
+    ray_address: str | None,
 ) -> None:
     """Run WORKFLOW (a .toml or .json file) with live progress.
 
@@ -94,6 +129,7 @@ def run(  # noqa: PLR0917 - click passes every option as an argument
     The run is recorded in the run store. Exits with 0 when the run completed, 1 when
     it failed or was cancelled, 2 for an invalid workflow or input.
     """
+    placement = check_backend_options(backend, ray_address)
     data = parse_input(input_text, sets)
     hooks = load_agent_hooks(agent_specs)
     code = run_workflow(
@@ -104,6 +140,8 @@ def run(  # noqa: PLR0917 - click passes every option as an argument
         json_output=json_output,
         agents=hooks,
         db_timeout_s=settings.db_timeout_s,
+        backend=placement,
+        ray_address=ray_address,
     )
     raise SystemExit(code)
 

@@ -10,6 +10,7 @@ import click
 from actorflow.contracts import ActorflowError, WorkflowSpec
 
 from ._app import Settings, cli, pass_settings
+from ._cmd_run import backend_options, check_backend_options
 from ._console import make_console
 from ._errors import CliError
 from ._store import store_path
@@ -22,6 +23,7 @@ Examples:
   actorflow serve --port 8080 --workflow revenue.toml
   actorflow serve --demo                   # with the revenue example's workflow and API
   ACTORFLOW_API_TOKEN=secret actorflow serve --host 0.0.0.0
+  actorflow serve --backend ray --ray-address 10.0.0.5:6379
 """
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
@@ -34,9 +36,16 @@ Examples:
     help="A workflow file to offer by name (repeatable).",
 )
 @click.option("--demo", is_flag=True, help="Offer the revenue example, with its local API.")
+@backend_options
 @pass_settings
-def serve(
-    settings: Settings, host: str, port: int, workflows: tuple[Path, ...], demo: bool
+def serve(  # noqa: PLR0917 - click passes every option as an argument
+    settings: Settings,
+    host: str,
+    port: int,
+    workflows: tuple[Path, ...],
+    demo: bool,
+    backend: str,
+    ray_address: str | None,
 ) -> None:
     """Serve the REST API (/v1/...), server-sent events and the dashboard.
 
@@ -47,6 +56,7 @@ def serve(
     # Lazy: the web stack loads only for this command; actorflow.demo imports the CLI.
     from actorflow.web import run_server  # noqa: PLC0415
 
+    placement = check_backend_options(backend, ray_address)
     console = make_console()
     offered: list[Path | WorkflowSpec] = list(workflows)
     with contextlib.ExitStack() as stack:
@@ -60,6 +70,14 @@ def serve(
             console.print(f"actorflow serving on {url} (Ctrl-C to stop)", markup=False)
 
         try:
-            run_server(host, port, store_path(settings.db), workflows=offered, ready=ready)
+            run_server(
+                host,
+                port,
+                store_path(settings.db),
+                workflows=offered,
+                ready=ready,
+                backend=placement,
+                ray_address=ray_address,
+            )
         except (ActorflowError, OSError) as exc:
             raise CliError(str(exc)) from None

@@ -23,10 +23,13 @@ from typing import Any
 import polars as pl
 from rich.console import Console
 
+from actorflow._backends import Backend
 from actorflow._builtin import register_builtin_agents
 from actorflow._runtime import Runtime, WorkflowSource
 from actorflow.contracts import (
     ActorflowError,
+    AgentUnavailableError,
+    BackendUnavailableError,
     Event,
     RunFinished,
     RunResult,
@@ -65,6 +68,8 @@ def run_workflow(
     agents: Sequence[AgentSetup] = (),
     console: Console | None = None,
     db_timeout_s: float = 5.0,
+    backend: Backend = "pykka",
+    ray_address: str | None = None,
 ) -> int:
     """Run ``workflow`` with live progress, record it in the run store, write its results.
 
@@ -78,18 +83,24 @@ def run_workflow(
         agents: callables that register agents on the runtime, after the built-in ones.
         console: where people's output goes (stdout by default).
         db_timeout_s: how long to wait for a locked run store.
+        backend: where the agents run (``"pykka"`` or ``"ray"``).
+        ray_address: the Ray cluster with ``backend="ray"`` (``None``: a local Ray).
 
     Returns:
         The exit code: 0 completed, 1 failed or cancelled, 130 interrupted (Ctrl-C).
 
     Raises:
         CliError: an invalid workflow, an unusable output folder, a locked or corrupt
-            run store, or an agent set-up that failed (exit code 2); nothing ran.
+            run store, an agent set-up that failed, or a backend that cannot be used
+            (Ray missing or unreachable) (exit code 2); nothing ran.
     """
     human = console or make_console()
     errors = make_console(stderr=True)
     notes = errors if json_output else human
-    runtime = Runtime()
+    try:
+        runtime = Runtime(backend=backend, ray_address=ray_address)
+    except BackendUnavailableError as exc:
+        raise CliError(str(exc)) from None
     store: RunStore | None = None
     try:
         # Agents first: the workflow is then checked once, with every problem reported
@@ -114,7 +125,7 @@ def run_workflow(
         )
         _wait_for_resumed(recoveries, notes)
         return code
-    except StoreError as exc:
+    except (StoreError, BackendUnavailableError, AgentUnavailableError) as exc:
         raise CliError(str(exc)) from None
     except KeyboardInterrupt:
         # A second Ctrl-C: leave at once. Detaching the store before the runtime stops

@@ -213,7 +213,7 @@ def agents_table(agents: Iterable[AgentInfo], history: Mapping[str, AgentStats])
         table.add_row(
             escape(info.name),
             escape(info.role),
-            str(info.concurrency),
+            f"{info.concurrency} on Ray" if info.backend == "ray" else str(info.concurrency),
             escape(info.description),
             escape(", ".join(info.expertise)),
             *_stats_cells(stats),

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from actorflow import Runtime
+from actorflow._backends import Backend
 from actorflow._builtin import register_builtin_agents
 from actorflow.store import RunStore
 
@@ -30,6 +31,8 @@ def init_app(
     persist: bool = True,
     prefix: str = "",
     lookup: Lookup = system_lookup,
+    backend: Backend = "pykka",
+    ray_address: str | None = None,
 ) -> WebService:
     """Mount the API (and the dashboard) into ``app``.
 
@@ -49,15 +52,32 @@ def init_app(
         prefix: path prefix of every route (``"/actorflow"``); the dashboard's links
             are relative, so it works under any prefix.
         lookup: the host resolver used for host checks (tests give their own).
+        backend: where the agents of a runtime made here run (``"pykka"`` or
+            ``"ray"``); a given runtime keeps its own.
+        ray_address: the Ray cluster of a runtime made here with ``backend="ray"``
+            (``None``: a local Ray started with the runtime).
 
     Returns:
         The service (also at ``app[SERVICE_KEY]``).
+
+    Raises:
+        ValueError: ``backend`` or ``ray_address`` together with a runtime of yours.
+        BackendUnavailableError: ``backend="ray"`` and Ray is missing or unreachable.
     """
     settings = settings if settings is not None else Settings.from_env()
     owns_runtime = runtime is None
     if runtime is None:
-        runtime = Runtime()
-        register_builtin_agents(runtime)
+        runtime = Runtime(backend=backend, ray_address=ray_address)
+        try:
+            register_builtin_agents(runtime)
+        except BaseException:
+            runtime.stop()
+            raise
+    elif backend != "pykka" or ray_address is not None:
+        raise ValueError(
+            "backend and ray_address apply to a runtime made by the service; "
+            "give them to your Runtime(...) instead"
+        )
     owns_store = store is None and persist
     if store is None and persist:
         store = RunStore(db)
@@ -116,6 +136,8 @@ def create_app(
     db: str | None = None,
     persist: bool = True,
     lookup: Lookup = system_lookup,
+    backend: Backend = "pykka",
+    ray_address: str | None = None,
 ) -> web.Application:
     """The actorflow web application: the REST API, the event streams and the dashboard.
 
@@ -129,7 +151,19 @@ def create_app(
         db: see :func:`init_app`.
         persist: see :func:`init_app`.
         lookup: see :func:`init_app`.
+        backend: see :func:`init_app`.
+        ray_address: see :func:`init_app`.
     """
     app = web.Application(middlewares=[_json_errors])
-    init_app(app, runtime, store, settings=settings, db=db, persist=persist, lookup=lookup)
+    init_app(
+        app,
+        runtime,
+        store,
+        settings=settings,
+        db=db,
+        persist=persist,
+        lookup=lookup,
+        backend=backend,
+        ray_address=ray_address,
+    )
     return app

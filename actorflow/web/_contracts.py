@@ -269,6 +269,7 @@ class AgentCapability(_Reply):
     description: str
     expertise: list[str]
     concurrency: int
+    backend: Literal["pykka", "ray"]
     healthy: bool
     problem: str | None
     stats: AgentStatsBody

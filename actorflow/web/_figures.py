@@ -37,6 +37,7 @@ async def agents(service: WebService) -> AgentList:
                 description=info.description,
                 expertise=list(info.expertise),
                 concurrency=info.concurrency,
+                backend="ray" if info.backend == "ray" else "pykka",
                 healthy=info.healthy,
                 problem=info.problem,
                 stats=AgentStatsBody(

@@ -14,6 +14,7 @@ from pathlib import Path
 from aiohttp import web
 
 from actorflow import Runtime
+from actorflow._backends import Backend
 from actorflow.bus import get_logger
 from actorflow.contracts import WorkflowSpec, load_workflow
 from actorflow.store import RunStore
@@ -81,6 +82,8 @@ async def serve(
     persist: bool = True,
     workflows: Iterable[str | os.PathLike[str] | WorkflowSpec] = (),
     ready: Callable[[str], None] | None = None,
+    backend: Backend = "pykka",
+    ray_address: str | None = None,
 ) -> None:
     """Serve the API and the dashboard until cancelled, then shut down cleanly.
 
@@ -95,9 +98,14 @@ async def serve(
         persist: keep history in a store (``False``: in memory only).
         workflows: workflow files (TOML/JSON) or specs that ``execute`` accepts by name.
         ready: called with the server's URL once it listens.
+        backend: where the agents of the runtime made here run: ``"pykka"`` (threads
+            of this process) or ``"ray"`` (Ray actors).
+        ray_address: with ``backend="ray"``, the Ray cluster's head (``None``: a local
+            Ray started with the server).
 
     Raises:
         InsecureConfigError: a non-loopback ``host`` without an API token.
+        BackendUnavailableError: ``backend="ray"`` and Ray is missing or unreachable.
         OSError: the address cannot be bound.
     """
     checked = server_settings(host, settings, workflows=workflows)
@@ -107,6 +115,8 @@ async def serve(
         settings=checked,
         db=None if db is None else os.fspath(db),
         persist=persist,
+        backend=backend,
+        ray_address=ray_address,
     )
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=5.0)
     await runner.setup()
@@ -134,6 +144,8 @@ def run_server(
     settings: Settings | None = None,
     workflows: Iterable[str | os.PathLike[str] | WorkflowSpec] = (),
     ready: Callable[[str], None] | None = None,
+    backend: Backend = "pykka",
+    ray_address: str | None = None,
 ) -> None:
     """Serve until Ctrl-C or SIGTERM (blocking); what ``actorflow serve`` calls.
 
@@ -154,7 +166,15 @@ def run_server(
         # Not on every platform, and only in the main thread.
         with contextlib.suppress(NotImplementedError, ValueError, RuntimeError):
             loop.add_signal_handler(signal.SIGTERM, task.cancel)
-        await serve(host, port, db, settings=checked, ready=ready)
+        await serve(
+            host,
+            port,
+            db,
+            settings=checked,
+            ready=ready,
+            backend=backend,
+            ray_address=ray_address,
+        )
 
     with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
         asyncio.run(main())

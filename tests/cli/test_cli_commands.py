@@ -106,6 +106,7 @@ def test_agents_lists_built_in_and_user_agents_with_their_history(
     assert by_name["table"]["role"] == "extractor"
     assert by_name["table"]["expertise"] == ["sales", "money"]
     assert by_name["table"]["description"].startswith("Returns sales records")
+    assert by_name["table"]["backend"] == "pykka"
     assert by_name["flaky"]["history"] is None  # no store yet: no history
 
     assert invoke("run", str(write_workflow(SALES_WORKFLOW)), "--agents", AGENTS).exit_code == 0

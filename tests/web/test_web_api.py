@@ -123,6 +123,7 @@ async def test_agent_capabilities_give_role_expertise_and_stats(server: Served) 
     assert extractor["role"] == "extractor"
     assert "csv" in extractor["expertise"]
     assert extractor["healthy"] is True
+    assert extractor["backend"] == "pykka"
     assert extractor["stats"]["executions"] >= 1
     assert extractor["stats"]["success_rate"] == 1.0
 

@@ -91,6 +91,13 @@ async def test_what_create_app_makes_it_also_stops(tmp_path: Path) -> None:
         store.list_runs()
 
 
+def test_a_backend_for_a_runtime_of_the_users_is_refused(runtime: Runtime) -> None:
+    with pytest.raises(ValueError, match="give them to your Runtime"):
+        create_app(runtime, persist=False, settings=Settings(), backend="ray")
+    with pytest.raises(ValueError, match="give them to your Runtime"):
+        create_app(runtime, persist=False, settings=Settings(), ray_address="auto")
+
+
 def test_builtin_agents_register_whatever_is_installed(runtime: Runtime) -> None:
     registered = register_builtin_agents(runtime)
     assert "extractor" in registered

@@ -408,7 +408,7 @@ async function loadAgents() {
   const list = await api("v1/agents/capabilities");
   $("agent-cards").replaceChildren(...list.agents.map((a) => el("article", { class: "agent", "aria-label": a.name },
     el("h2", {}, `${a.name} `, statusBadge(a.healthy ? "healthy" : "failed")),
-    el("p", { class: "muted", text: `role: ${a.role} · ${a.concurrency} actor${a.concurrency === 1 ? "" : "s"}` }),
+    el("p", { class: "muted", text: `role: ${a.role} · ${a.concurrency} actor${a.concurrency === 1 ? "" : "s"} on ${a.backend === "ray" ? "Ray" : "this process"}` }),
     el("p", { text: a.description || "" }),
     a.problem ? el("p", { class: "status failed", text: a.problem }) : null,
     el("ul", { class: "chips" }, ...a.expertise.map((x) => el("li", { text: x }))),

@@ -1,0 +1,74 @@
+"""Fixtures of the Ray backend suite: one local Ray for the whole session (2 CPUs).
+
+Starting Ray costs seconds and ten processes, so it is started once, by the first test
+that needs it, and shut down at the end of the session. Runtimes made by the tests find
+it connected and use it without owning it. Ray workers import the tests' agent modules,
+so the folders holding them go on the workers' ``PYTHONPATH``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from actorflow import Runtime
+
+HERE = Path(__file__).parent
+TESTS = HERE.parent
+# The scheduling property test's helpers are imported by the parity suite.
+for folder in (TESTS, TESTS / "core", HERE):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+
+
+@pytest.fixture(scope="session")
+def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A local Ray with 2 CPUs, no dashboard, no usage reporting."""
+    ray = pytest.importorskip("ray")
+    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+    if ray.is_initialized():  # pragma: no cover - someone else's Ray: do not touch it
+        pytest.fail("Ray was already initialized in this process before the Ray suite")
+    # Ray puts the driver's working directory first on the workers' sys.path; from the
+    # repository's root, its actorflow/ folder would shadow the installed package.
+    cwd = Path.cwd()
+    os.chdir(tmp_path_factory.mktemp("ray-driver"))
+    try:
+        _init(ray)
+    finally:
+        os.chdir(cwd)
+    try:
+        yield ray
+    finally:
+        ray.shutdown()
+
+
+def _init(ray: Any) -> None:
+    ray.init(
+        address="local",  # never join a cluster that happens to run on this machine
+        num_cpus=2,
+        include_dashboard=False,
+        logging_level="ERROR",
+        log_to_driver=False,  # workers' log lines would interleave with pytest's output
+        runtime_env={
+            "env_vars": {
+                "PYTHONPATH": os.pathsep.join(str(p) for p in (HERE, TESTS)),
+                "RAY_USAGE_STATS_ENABLED": "0",
+            }
+        },
+    )
+
+
+@pytest.fixture
+def ray_runtime(ray_cluster: Any) -> Iterator[Runtime]:
+    """A started runtime whose agents run on the session's Ray by default."""
+    rt = Runtime(backend="ray", stop_timeout_s=15.0)
+    rt.start()
+    try:
+        yield rt
+    finally:
+        rt.stop()
