@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +53,23 @@ class PipelineStats:
                 f"count conservation broken: {self.input_count} in, {self.output_count} out, "
                 f"{self.reject_count} rejected"
             )
+
+    @classmethod
+    def combine(cls, parts: Sequence[PipelineStats]) -> PipelineStats:
+        """The stats of a table processed in slices: every count summed.
+
+        Raises:
+            ValueError: no parts.
+        """
+        if not parts:
+            raise ValueError("no stats to combine")
+        return cls(
+            input_count=sum(p.input_count for p in parts),
+            output_count=sum(p.output_count for p in parts),
+            rejected={k: sum(p.rejected[k] for p in parts) for k in parts[0].rejected},
+            warnings={k: sum(p.warnings[k] for p in parts) for k in parts[0].warnings},
+            clean_count=sum(p.clean_count for p in parts),
+        )
 
     @property
     def reject_count(self) -> int:

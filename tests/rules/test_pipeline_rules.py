@@ -40,8 +40,10 @@ def _frame(rows: list[dict[str, Any]], columns: tuple[str, ...] = COLUMNS) -> pl
     return pl.DataFrame(rows, schema=dict.fromkeys(columns, pl.String))
 
 
-def _assert_same_run(rows: list[dict[str, Any]], frame: pl.DataFrame, **options: Any) -> None:
-    fast = run_pipeline(frame, **options)
+def _assert_same_run(
+    rows: list[dict[str, Any]], frame: pl.DataFrame, slice_rows: int = 1_000_000, **options: Any
+) -> None:
+    fast = run_pipeline(frame, slice_rows=slice_rows, **options)
     spec = run_pipeline_scalar(rows, columns=frame.columns, **options)
     # repr() compares Decimals digit for digit (1.5 == 1.50, but not as CSV)
     assert repr(fast.records.to_dicts()) == repr(spec.records)
@@ -300,6 +302,27 @@ def test_user_rules_run_the_same_in_both_pipelines(
     rows: list[dict[str, Any]], rules: list[Rule]
 ) -> None:
     _assert_same_run(rows, _frame(rows), rules=rules)
+
+
+@settings(deadline=None)
+@given(
+    st.lists(messy_records(), min_size=2, max_size=12),
+    st.integers(2, 4),
+    st.data(),
+    _user_rules(),
+)
+def test_a_table_processed_in_slices_agrees_with_the_scalar_spec(
+    rows: list[dict[str, Any]], copies: int, data: st.DataObject, rules: list[Rule]
+) -> None:
+    # Repeated rows put duplicates of an id in other slices than its first valid record.
+    rows = rows * copies
+    slice_rows = data.draw(st.integers(1, len(rows) - 1), label="slice_rows")
+    _assert_same_run(rows, _frame(rows), rules=rules, slice_rows=slice_rows)
+
+
+def test_slice_rows_below_one_is_refused() -> None:
+    with pytest.raises(ValueError, match="slice_rows must be at least 1, got 0"):
+        run_pipeline(_frame([]), slice_rows=0)
 
 
 def test_scalar_only_user_rules_still_run_in_the_vectorized_pipeline() -> None:
