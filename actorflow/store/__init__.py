@@ -12,6 +12,7 @@
         store.list_runs(status="failed", limit=20)
 """
 
+from ._callbacks import OpenCallback
 from ._connect import ENV_VAR, default_path
 from ._errors import StoreError
 from ._schema import LATEST as SCHEMA_VERSION
@@ -31,6 +32,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "AgentStats",
     "AttemptRecord",
+    "OpenCallback",
     "Recovery",
     "RunDetail",
     "RunRecord",

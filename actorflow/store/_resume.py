@@ -91,16 +91,26 @@ def find_orphans(
         """,
         (me,),
     ).fetchall()
-    orphans = []
-    for run_id, workflow, owner, owner_host, pid, heartbeat_at in rows:
-        alive = (
-            owner_host is not None
-            and now - heartbeat_at < lease_s
-            and not (owner_host == host and not pid_alive(pid))
-        )
-        if not alive:
-            orphans.append(Orphan(run_id, workflow, owner))
-    return orphans
+    return [
+        Orphan(run_id, workflow, owner)
+        for run_id, workflow, owner, owner_host, pid, heartbeat_at in rows
+        if not owner_alive(owner_host, pid, heartbeat_at, host=host, now=now, lease_s=lease_s)
+    ]
+
+
+def owner_alive(
+    owner_host: str | None,
+    pid: int | None,
+    heartbeat_at: float | None,
+    *,
+    host: str,
+    now: float,
+    lease_s: float,
+) -> bool:
+    """Whether the store with this ``owners`` row (all ``None``: no row) is still open."""
+    if owner_host is None or pid is None or heartbeat_at is None:
+        return False
+    return now - heartbeat_at < lease_s and not (owner_host == host and not pid_alive(pid))
 
 
 def claim(conn: sqlite3.Connection, orphan: Orphan, *, me: str, now: float) -> bool:

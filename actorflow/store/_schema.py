@@ -10,6 +10,8 @@ Version 1 recorded history: runs, stage outcomes and outputs, events.
 Version 2 added what resume and the dashboard need: attempts, run ownership (which
 process is running a run, so another one can tell a crashed run from a live one) and
 the indexes behind the stats queries.
+Version 3 added callbacks: a run's callback URL and, once the run ended, the body still
+to deliver, so a restart (or another process) finishes what a stopped one began.
 """
 
 from __future__ import annotations
@@ -130,7 +132,28 @@ def _v2_attempts_and_ownership(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: Sequence[Migration] = (_v1_history, _v2_attempts_and_ownership)
+def _v3_callbacks(conn: sqlite3.Connection) -> None:
+    _execute_script(
+        conn,
+        """
+        CREATE TABLE callbacks (
+            run_id      TEXT PRIMARY KEY,
+            url         TEXT NOT NULL,
+            owner       TEXT,                -- the store delivering it (see owners)
+            state       TEXT NOT NULL,       -- waiting (for the run), sending, delivered, failed
+            body        BLOB,                -- the run's final status, once it ended
+            attempts    INTEGER NOT NULL DEFAULT 0,
+            created_at  REAL NOT NULL,
+            ready_at    REAL,                -- when the body was made
+            settled_at  REAL,                -- when it was delivered or given up
+            last_error  TEXT
+        ) WITHOUT ROWID;
+        CREATE INDEX callbacks_open ON callbacks (state) WHERE state IN ('waiting', 'sending');
+        """,
+    )
+
+
+MIGRATIONS: Sequence[Migration] = (_v1_history, _v2_attempts_and_ownership, _v3_callbacks)
 LATEST = len(MIGRATIONS)
 
 

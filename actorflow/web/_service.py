@@ -31,7 +31,7 @@ from actorflow.contracts import (
     WorkflowSpec,
     WorkflowValidationError,
 )
-from actorflow.store import RunStore
+from actorflow.store import OpenCallback, RunStore, StoreError
 
 from . import _history
 from ._contracts import (
@@ -122,6 +122,7 @@ class WebService:
             timeout_s=settings.webhook_timeout_s,
             max_elapsed_s=settings.webhook_max_elapsed_s,
             backoff_s=settings.webhook_backoff_s,
+            journal=store,
         )
         self.closing = asyncio.Event()
         self.started_at = time.time()
@@ -141,10 +142,35 @@ class WebService:
         if self.store is not None:
             recover = self.owns_runtime or self.owns_store
             recoveries = await asyncio.to_thread(self.store.attach, self.runtime, recover=recover)
+            # After recovery: the callbacks of the runs it resumed here come with them.
+            resumed = [r.run_id for r in recoveries if r.handle is not None]
+            callbacks = await asyncio.to_thread(self.store.claim_callbacks, resumed)
+            waiting = {c.run_id: c.url for c in callbacks if c.state == "waiting"}
             for recovery in recoveries:
                 if recovery.handle is not None:
-                    self._follow(recovery.handle.workflow, recovery.run_id, recovery.handle, None)
+                    url = waiting.pop(recovery.run_id, None)
+                    self._follow(recovery.handle.workflow, recovery.run_id, recovery.handle, url)
+            for callback in callbacks:
+                await self._resume_callback(callback, ended=callback.run_id in waiting)
         self.started_at = time.time()
+
+    async def _resume_callback(self, callback: OpenCallback, *, ended: bool) -> None:
+        """Finish a callback that a stopped service began (see ``Store.claim_callbacks``)."""
+        if callback.state == "sending" and callback.body is not None:
+            spent = time.time() - (callback.ready_at or time.time())
+            self.webhooks.deliver(
+                callback.url,
+                callback.body,
+                key=callback.run_id,
+                kept=True,
+                max_elapsed_s=self.settings.webhook_max_elapsed_s - spent,
+            )
+        elif ended:  # the run ended before its body was kept: make it from the store
+            try:
+                body = await self.status(callback.run_id)
+            except ApiError:
+                return  # the run is not in the store: nothing to report
+            self.webhooks.deliver(callback.url, body, key=callback.run_id)
 
     def stop_streams(self) -> None:
         """End every open event stream (at shutdown, before handlers are waited for)."""
@@ -232,6 +258,15 @@ class WebService:
             await self.policy.check_url(request.callback_url, "callback_url")
         spec = await self.planner.plan(request, self.runtime.agent_names)
         run_id = uuid.uuid4().hex
+        if request.callback_url is not None and self.store is not None:
+            # Before the run exists: a process that dies mid-run leaves the callback to
+            # whichever one resumes the run.
+            try:
+                await asyncio.to_thread(self.store.register_callback, run_id, request.callback_url)
+            except StoreError as exc:
+                raise ApiError(
+                    503, "unavailable", f"the run store cannot keep the callback: {exc}"
+                ) from None
         self._limit.runs.add(run_id)
         context: dict[str, Any] = {"task": request.task, "submitted_via": "api"}
         if request.workflow is None:

@@ -3,9 +3,11 @@
 Each delivery retries connection errors, timeouts, 408, 425, 429 and 5xx with exponential
 backoff and jitter until ``max_elapsed_s`` has passed; any other 4xx is the receiver
 saying no, and ends it. Every attempt carries the same ``Idempotency-Key`` (the run id),
-so a receiver that got an attempt whose answer was lost can drop the repeat. Deliveries
-live as long as the process: those still retrying when the service stops are abandoned
-(and logged).
+so a receiver that got an attempt whose answer was lost can drop the repeat.
+
+With a run store, a delivery is kept there from the run's end until it is delivered or
+given up: one still retrying when the service stops (or its process dies) is finished
+by the next service on that store, with what is left of its time.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import aiohttp
 
 from actorflow import __version__
 from actorflow.bus import get_logger
+from actorflow.store import StoreError
 
 from ._guard import GuardedResolver, HostPolicy
 
@@ -25,6 +30,16 @@ _log = get_logger("web.webhooks")
 
 _RETRY_STATUS = frozenset({408, 425, 429})
 _MAX_DELAY_S = 30.0
+
+
+class CallbackJournal(Protocol):
+    """Where deliveries are kept until they end (the run store)."""
+
+    def callback_ready(self, run_id: str, body: bytes) -> None: ...
+
+    def callback_settled(
+        self, run_id: str, *, delivered: bool, attempts: int, error: str | None = None
+    ) -> None: ...
 
 
 class Webhooks:
@@ -35,12 +50,20 @@ class Webhooks:
         timeout_s: limit of one attempt.
         max_elapsed_s: how long to keep retrying.
         backoff_s: the first delay; it doubles each attempt, with jitter, up to 30 s.
+        journal: keeps each delivery until it ends (``None``: in memory only).
     """
 
     def __init__(
-        self, policy: HostPolicy, *, timeout_s: float, max_elapsed_s: float, backoff_s: float
+        self,
+        policy: HostPolicy,
+        *,
+        timeout_s: float,
+        max_elapsed_s: float,
+        backoff_s: float,
+        journal: CallbackJournal | None = None,
     ) -> None:
         self._policy = policy
+        self._journal = journal
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._max_elapsed_s = max_elapsed_s
         self._backoff_s = backoff_s
@@ -57,23 +80,55 @@ class Webhooks:
             )
         return self._session
 
-    def deliver(self, url: str, body: bytes, *, key: str) -> asyncio.Task[bool]:
-        """Start delivering ``body`` to ``url``; the task's result says if it arrived."""
-        task = asyncio.get_running_loop().create_task(self._deliver(url, body, key))
+    def deliver(
+        self,
+        url: str,
+        body: bytes,
+        *,
+        key: str,
+        kept: bool = False,
+        max_elapsed_s: float | None = None,
+    ) -> asyncio.Task[bool]:
+        """Start delivering ``body`` to ``url``; the task's result says if it arrived.
+
+        Args:
+            url: the receiver.
+            body: what to POST.
+            key: the idempotency key: the run id, which also names it in the journal.
+            kept: the journal already holds ``body`` (a delivery taken over after a
+                restart); otherwise it is kept there first.
+            max_elapsed_s: how long to keep retrying (default: the service's setting).
+                One attempt is made whatever is left.
+        """
+        elapsed = self._max_elapsed_s if max_elapsed_s is None else max(0.0, max_elapsed_s)
+        task = asyncio.get_running_loop().create_task(
+            self._deliver(url, body, key, kept=kept, max_elapsed_s=elapsed)
+        )
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
 
-    async def _deliver(self, url: str, body: bytes, key: str) -> bool:
+    async def _deliver(
+        self, url: str, body: bytes, key: str, *, kept: bool, max_elapsed_s: float
+    ) -> bool:
+        if not kept:
+            await self._keep(self._journal_ready, key, body)
+        delivered, attempts, reason = await self._attempts(url, body, key, max_elapsed_s)
+        await self._keep(self._journal_settled, key, delivered, attempts, reason)
+        return delivered
+
+    async def _attempts(
+        self, url: str, body: bytes, key: str, max_elapsed_s: float
+    ) -> tuple[bool, int, str | None]:
         headers = {"Content-Type": "application/json", "Idempotency-Key": key}
-        deadline = time.monotonic() + self._max_elapsed_s
+        deadline = time.monotonic() + max_elapsed_s
         attempt = 0
         while True:
             attempt += 1
             outcome = await self._attempt(url, body, headers)
             if outcome is None:
                 _log.info("callback delivered", url=url, key=key, attempts=attempt)
-                return True
+                return True, attempt, None
             retryable, reason = outcome
             delay = min(_MAX_DELAY_S, self._backoff_s * 2 ** (attempt - 1))
             delay *= random.uniform(0.5, 1.0)  # jitter: receivers coming back are not stampeded
@@ -81,9 +136,30 @@ class Webhooks:
                 _log.warning(
                     "callback not delivered", url=url, key=key, attempts=attempt, reason=reason
                 )
-                return False
+                return False, attempt, reason
             _log.info("callback failed; retrying", url=url, attempt=attempt, reason=reason)
             await asyncio.sleep(delay)
+
+    def _journal_ready(self, key: str, body: bytes) -> None:
+        if self._journal is not None:
+            self._journal.callback_ready(key, body)
+
+    def _journal_settled(
+        self, key: str, delivered: bool, attempts: int, reason: str | None
+    ) -> None:
+        if self._journal is not None:
+            self._journal.callback_settled(
+                key, delivered=delivered, attempts=attempts, error=reason
+            )
+
+    async def _keep(self, write: Callable[..., None], *args: Any) -> None:
+        """A journal write, off the loop; a store that fails it costs only persistence."""
+        if self._journal is None:
+            return
+        try:
+            await asyncio.to_thread(write, *args)
+        except StoreError as exc:
+            _log.warning("callback not kept in the run store", error=str(exc))
 
     async def _attempt(
         self, url: str, body: bytes, headers: dict[str, str]
@@ -105,7 +181,8 @@ class Webhooks:
         return retryable, f"HTTP {status}"
 
     async def close(self) -> None:
-        """Abandon deliveries still retrying and close the connections."""
+        """Abandon deliveries still retrying (a journal keeps them for the next start) and
+        close the connections."""
         pending = [task for task in self._tasks if not task.done()]
         for task in pending:
             task.cancel()

@@ -4,32 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from aiohttp import web
 from web_agents import RECORDS
-from web_server import start_site
+from web_server import Receiver, start_site
 
 from conftest import MakeServer
-
-
-@dataclass
-class Receiver:
-    """Answers each POST with the next status of ``answers`` (the last one repeats)."""
-
-    answers: list[int]
-    calls: list[tuple[dict[str, str], Any]] = field(default_factory=list)
-    settled: asyncio.Event = field(default_factory=asyncio.Event)
-    url: str = ""
-
-    async def handle(self, request: web.Request) -> web.Response:
-        self.calls.append((dict(request.headers), await request.json()))
-        status = self.answers[min(len(self.calls), len(self.answers)) - 1]
-        if status < 300 or len(self.calls) >= len(self.answers):
-            self.settled.set()
-        return web.json_response({"ok": status < 300}, status=status)
 
 
 @pytest.fixture

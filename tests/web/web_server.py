@@ -11,7 +11,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
@@ -116,3 +116,20 @@ class ThreadedServer:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
         self._loop.close()
+
+
+@dataclass
+class Receiver:
+    """Answers each POST with the next status of ``answers`` (the last one repeats)."""
+
+    answers: list[int]
+    calls: list[tuple[dict[str, str], Any]] = field(default_factory=list)
+    settled: asyncio.Event = field(default_factory=asyncio.Event)
+    url: str = ""
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.calls.append((dict(request.headers), await request.json()))
+        status = self.answers[min(len(self.calls), len(self.answers)) - 1]
+        if status < 300 or len(self.calls) >= len(self.answers):
+            self.settled.set()
+        return web.json_response({"ok": status < 300}, status=status)
