@@ -133,17 +133,17 @@ class Delivery:
     def post(self, receiver: Receiver, sender: str, event: Any) -> None:
         """Queue ``event`` for ``receiver``; never blocks."""
         key = receiver_key(receiver)
-        box = self._mailboxes.get(key)
-        if box is None:
-            with self._lock:
-                if self._closed:
-                    return
-                box = self._mailboxes.get(key)
-                if box is None:
-                    box = _Mailbox(key, self)
-                    self._mailboxes[key] = box
-                    box.thread.start()
-        box.queue.put((receiver, sender, event))
+        # Under the lock that retire() takes: a box found here cannot retire before the
+        # event is in its queue (it would end with the event unread).
+        with self._lock:
+            if self._closed:
+                return
+            box = self._mailboxes.get(key)
+            if box is None:
+                box = _Mailbox(key, self)
+                self._mailboxes[key] = box
+                box.thread.start()
+            box.queue.put((receiver, sender, event))
 
     def retire(self, key: Hashable, box: _Mailbox) -> bool:
         """Called by an idle mailbox: True if it may end (nothing arrived meanwhile)."""

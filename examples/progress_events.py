@@ -10,6 +10,7 @@ Run it: ``python examples/progress_events.py``.
 from __future__ import annotations
 
 import asyncio
+import sys
 from typing import Any
 
 from actorflow import Agent, Event, Runtime, StageRequest, signals
@@ -57,12 +58,18 @@ class Math(Agent):
         return sum(values) if op == "sum" else max(values) - min(values)
 
 
+def say(line: str) -> None:
+    """One line in one write: the receivers print from their own thread, and print()
+    writes a line's pieces one by one, so two threads' lines could mix."""
+    sys.stdout.write(line + "\n")
+
+
 def print_event(run_id: str, *, event: Event) -> None:
     """A blinker receiver: called in its own delivery thread, in event order."""
     if isinstance(event, StageProgress):
-        print(f"  [signal] {event.stage}: {event.fraction:.0%} {event.message}")
+        say(f"  [signal] {event.stage}: {event.fraction:.0%} {event.message}")
     elif isinstance(event, StageFinished):
-        print(f"  [signal] {event.stage} {event.status} (run at {event.progress}%)")
+        say(f"  [signal] {event.stage} {event.status} (run at {event.progress}%)")
 
 
 async def main() -> None:
@@ -73,11 +80,11 @@ async def main() -> None:
             rt.register_agent("math", Math, concurrency=2)
             handle = rt.submit(WORKFLOW, input={"n": 100})
             async for event in rt.events(handle.run_id):
-                print(f"[async] #{event.seq} {type(event).__name__} progress={event.progress}%")
+                say(f"[async] #{event.seq} {type(event).__name__} progress={event.progress}%")
                 if isinstance(event, RunFinished):
-                    print(f"[async] run {event.status} in {event.execution_time_s * 1000:.1f} ms")
+                    say(f"[async] run {event.status} in {event.execution_time_s * 1000:.1f} ms")
             result = await handle.wait()
-            print("report:", dict(result.output("report")))
+            say(f"report: {dict(result.output('report'))}")
     finally:
         signals.event.disconnect(print_event)
 
