@@ -45,6 +45,7 @@ from actorflow.contracts import (
 )
 
 from ._backends import Backend, check_backend, connect_ray, require_ray
+from ._param_checks import check_params, param_checker
 
 if TYPE_CHECKING:
     from actorflow.actors.ray_backend import RayBackend
@@ -225,9 +226,13 @@ class Runtime:
         self._started = False
         self._stopped = False
         self._agents: dict[str, AgentInfo] = {}
-        # id(spec) -> (spec, agent names it was validated against); the spec is held so
+        # Agents that check their stages' params (Agent.check_params), by name.
+        self._checkers: dict[str, Agent] = {}
+        # Bumped by every registration: a validation holds for one set of agents.
+        self._registrations = 0
+        # id(spec) -> (spec, registrations it was validated under); the spec is held so
         # that its id cannot be reused by another object.
-        self._validated: dict[int, tuple[WorkflowSpec, frozenset[str]]] = {}
+        self._validated: dict[int, tuple[WorkflowSpec, int]] = {}
         self._threads: set[threading.Thread] = set()
         self._hub: EventHub | None = None
         self._timers: TimerService | None = None
@@ -429,9 +434,15 @@ class Runtime:
             )
         else:
             pool = AgentPool(name, spawn, concurrency=concurrency, restart=restart, info=info)
+        checker = param_checker(name, agent, probe_cls)
         coordinator.ask(AddPool(pool))
         with self._lock:
             self._agents[name] = info
+            self._registrations += 1
+            if checker is None:
+                self._checkers.pop(name, None)
+            else:
+                self._checkers[name] = checker
 
     def _ray_pool(
         self,
@@ -506,26 +517,34 @@ class Runtime:
     # -- runs -----------------------------------------------------------------------------
 
     def validate(self, workflow: WorkflowSource) -> WorkflowSpec:
-        """Load (if needed) and validate a workflow against the registered agents.
+        """Load (if needed) and validate a workflow against the registered agents, each
+        of which also checks its stages' params (``Agent.check_params``).
 
         Raises:
             WorkflowValidationError: naming the stages and fields at fault.
         """
         if not isinstance(workflow, WorkflowSpec):
-            return load_workflow(workflow, agents=self.agent_names)
+            with self._lock:
+                agents, checkers = frozenset(self._agents), dict(self._checkers)
+            spec = load_workflow(workflow, agents=agents)
+            origin = str(workflow) if isinstance(workflow, (str, Path)) else None
+            check_params(spec, checkers, source=origin)
+            return spec
         # Services submit the same spec object over and over; a spec is immutable, so
-        # its validation against the same agents holds until an agent is registered.
+        # its validation holds until an agent is registered.
         key = id(workflow)
         with self._lock:
             cached = self._validated.get(key)
-            agents = frozenset(self._agents)
-        if cached is not None and cached[0] is workflow and cached[1] == agents:
+            registrations = self._registrations
+            agents, checkers = frozenset(self._agents), dict(self._checkers)
+        if cached is not None and cached[0] is workflow and cached[1] == registrations:
             return workflow
         load_workflow(workflow, agents=agents)
+        check_params(workflow, checkers)
         with self._lock:
             if len(self._validated) >= 256:
                 self._validated.pop(next(iter(self._validated)))
-            self._validated[key] = (workflow, agents)
+            self._validated[key] = (workflow, registrations)
         return workflow
 
     def submit(

@@ -94,6 +94,19 @@ class Agent:
         """Called once in the actor's thread when the actor stops."""
         return None
 
+    def check_params(self, params: Mapping[str, Any], *, stage: str) -> None:
+        """Refuse a stage's params before any run starts; the default accepts any.
+
+        Called by ``Runtime.validate`` and ``Runtime.submit`` (so by ``actorflow
+        validate`` and the API too), on an instance made for checking that is never set
+        up: check the params' shape and values here, and leave what needs the run's
+        input or ``setup``'s resources to ``perform``.
+
+        Raises:
+            WorkflowValidationError: naming the stage and the field (``params.x``) at fault.
+            ValueError | TypeError: bad params, reported as a problem of ``params``.
+        """
+
     def perform(self, request: StageRequest) -> Any:
         """Perform one attempt of a stage and return its output.
 

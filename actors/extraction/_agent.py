@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from actorflow.actors import Agent, StageRequest
 
 from ._extract import extract
+from ._sources import parse_params
 
 
 class ExtractionAgent(Agent):
@@ -33,6 +35,10 @@ class ExtractionAgent(Agent):
         "sqlite",
         "inline records",
     )
+
+    def check_params(self, params: Mapping[str, Any], *, stage: str) -> None:
+        """The sources and settings, checked before the run (see :func:`parse_params`)."""
+        parse_params(params, stage=stage)
 
     async def perform(self, request: StageRequest) -> dict[str, Any]:
         """Extract the stage's sources (see :func:`extract`)."""

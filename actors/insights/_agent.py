@@ -98,6 +98,10 @@ class InsightsAgent(Agent):
         with contextlib.suppress(ImportError):
             load_matplotlib()
 
+    def check_params(self, params: Mapping[str, Any], *, stage: str) -> None:
+        """The insights' settings, checked before the run."""
+        parse_params(params, stage=stage)
+
     async def perform(self, request: StageRequest) -> dict[str, Any]:
         """Summarise the dependencies' records; see :mod:`actorflow.actors.insights`."""
         stage = request.stage.name

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from actorflow.actors import Agent, StageRequest
@@ -56,6 +56,12 @@ class ProcessingAgent(Agent):
     ) -> None:
         self.rules = rules if isinstance(rules, RuleSet) else RuleSet(rules or ())
         self.roles = roles or FieldRoles()
+
+    def check_params(self, params: Mapping[str, Any], *, stage: str) -> None:
+        """Operations, roles, rules and limits, checked before the run. What depends on
+        the run's input (its ``validation_rules``, ``processing_month``) is checked when
+        the stage runs."""
+        parse_params(params, {}, stage=stage, registry=self.rules, roles=self.roles)
 
     def perform(self, request: StageRequest) -> dict[str, Any]:
         """Process the dependencies' records; see :mod:`actorflow.actors.processing`."""

@@ -63,6 +63,33 @@ depends_on = ["ghost"]
     assert "Traceback" not in result.output
 
 
+def test_validate_reports_params_the_agents_refuse(
+    invoke: Invoke, write_workflow: WriteWorkflow
+) -> None:
+    path = write_workflow(
+        """
+name = "params"
+[[stages]]
+name = "extract"
+agent = "extractor"
+params = { sources = [{ type = "api", name = "crm", url = "ftp://x" }] }
+[[stages]]
+name = "process"
+agent = "processor"
+depends_on = ["extract"]
+params = { operations = ["cleanup"] }
+"""
+    )
+
+    result = invoke("validate", str(path))
+
+    assert result.exit_code == 2, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("source 'crm', stage 'extract', field 'params.sources[0]': url")
+    assert lines[1].startswith(f"{path}: stage 'process', field 'params.operations': unknown")
+    assert lines[-1] == "invalid: 2 problems"
+
+
 def test_validate_names_the_stages_of_a_cycle(
     invoke: Invoke, write_workflow: WriteWorkflow
 ) -> None:

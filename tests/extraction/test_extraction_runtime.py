@@ -6,11 +6,12 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import pytest
 from extraction_helpers import PAGE_SIZE, PAGES, Server
 
 from actorflow import Runtime
 from actorflow.actors.extraction import ExtractionAgent
-from actorflow.contracts import Records, StageProgress
+from actorflow.contracts import Records, StageProgress, WorkflowValidationError
 
 
 def workflow(sources: list[dict[str, Any]], **stage: Any) -> dict[str, Any]:
@@ -157,19 +158,16 @@ async def test_an_empty_result_fails_the_stage_without_a_retry(
     assert outcome.attempts == 1
 
 
-def test_bad_params_fail_the_stage_naming_the_source_and_field(runtime: Runtime) -> None:
+def test_bad_params_are_refused_before_the_run_starts_naming_the_source_and_field(
+    runtime: Runtime,
+) -> None:
     register(runtime)
-    result = runtime.run(
-        workflow([{"type": "api", "name": "crm", "url": "ftp://x"}], retries=2), timeout=10
-    )
-    outcome = result.outcome("extract")
-    assert outcome.error is not None
-    assert outcome.error.type == "WorkflowValidationError"
+    with pytest.raises(WorkflowValidationError) as refused:
+        runtime.submit(workflow([{"type": "api", "name": "crm", "url": "ftp://x"}], retries=2))
     assert (
         "source 'crm', stage 'extract', field 'params.sources[0]': "
         "url must start with http:// or https://, got 'ftp://x'"
-    ) in outcome.error.message
-    assert outcome.attempts == 1
+    ) in str(refused.value)
 
 
 async def test_every_kind_of_bad_input_is_reported_and_the_runtime_keeps_working(

@@ -21,7 +21,7 @@ from insights_helpers import (
 from actorflow import Runtime
 from actorflow.actors.insights import InsightsAgent, InsightsParams, summarise
 from actorflow.actors.processing import ProcessingAgent
-from actorflow.contracts import RunResult, thaw
+from actorflow.contracts import RunResult, WorkflowValidationError, thaw
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -180,17 +180,14 @@ def test_a_float_money_column_fails_the_stage_naming_the_field(runtime: Runtime)
     [({"top_n": 0}, "params.top_n"), ({"outlier_threshold": -1}, "params.outlier_threshold"),
      ({"colour": "red"}, "params")],
 )  # fmt: skip
-def test_bad_params_fail_the_stage_naming_the_field(
+def test_bad_params_are_refused_before_the_run_naming_the_field(
     runtime: Runtime, tmp_path: Path, params: dict[str, Any], field: str
 ) -> None:
     register(runtime)
-    result = runtime.run(
-        revenue_workflow(messy_csvs(tmp_path, rows=20), insights_params=params), timeout=60
-    )
-    error = result.outcome("insights").error
-    assert error is not None
-    assert error.type == "WorkflowValidationError"
-    assert f"stage 'insights', field '{field}'" in error.message
+    wf = revenue_workflow(messy_csvs(tmp_path, rows=20), insights_params=params)
+    with pytest.raises(WorkflowValidationError) as refused:
+        runtime.submit(wf)
+    assert f"stage 'insights', field '{field}'" in str(refused.value)
 
 
 def test_the_agent_registers_with_its_role() -> None:

@@ -22,6 +22,7 @@ from actorflow.contracts import (
     StageOutcome,
     StageProgress,
     StageSpec,
+    WorkflowValidationError,
     freeze,
     thaw,
 )
@@ -328,15 +329,31 @@ def test_a_missing_money_column_fails_the_stage_naming_the_field(runtime: Runtim
         ({"colour": "red"}, "params"),
     ],
 )
-def test_bad_params_fail_the_stage_naming_the_field(
+def test_bad_params_are_refused_before_the_run_naming_the_field(
     runtime: Runtime, tmp_path: Path, params: dict[str, object], field: str
 ) -> None:
     register(runtime)
-    result = runtime.run(workflow([messy_csv(tmp_path, rows=5)], params=params), timeout=30)
-    error = result.outcome("process").error
-    assert error is not None
-    assert error.type == "WorkflowValidationError"
-    assert f"stage 'process', field '{field}'" in error.message
+    with pytest.raises(WorkflowValidationError) as refused:
+        runtime.submit(workflow([messy_csv(tmp_path, rows=5)], params=params))
+    assert f"stage 'process', field '{field}'" in str(refused.value)
+
+
+def test_bad_params_still_fail_the_stage_when_the_agent_is_driven_directly() -> None:
+    # An agent driven without a runtime's validation checks its params itself.
+    stage = StageSpec(name="process", agent="processor", params={"operations": ["cleanup"]})
+    request = StageRequest(
+        run_id="r1",
+        workflow="wf",
+        stage=stage,
+        attempt=1,
+        input=FrozenMap(),
+        dependencies=FrozenMap(),
+        context=FrozenMap(),
+        cancel=CancelToken(),
+        _progress=lambda fraction, message: None,
+    )
+    with pytest.raises(WorkflowValidationError, match=r"params\.operations"):
+        ProcessingAgent().perform(request)
 
 
 def test_a_bad_processing_month_in_the_input_is_a_data_error(
