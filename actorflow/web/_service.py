@@ -116,7 +116,12 @@ class WebService:
         )
         self.catalog = Catalog(settings)
         self.planner = Planner(settings, self.catalog, self.policy)
-        self.tracker = Tracker(settings.keep_finished)
+        self.tracker = Tracker(
+            settings.keep_finished,
+            # Without a store, memory is the only place results can come from.
+            keep_outputs=settings.keep_results if store is not None else None,
+            rows=settings.result_rows,
+        )
         self.webhooks = Webhooks(
             self.policy,
             timeout_s=settings.webhook_timeout_s,
@@ -401,7 +406,7 @@ class WebService:
             ApiError: 404 for an unknown run, 409 while it is still processing.
         """
         tracked = await self._settled(run_id)
-        if tracked is not None and tracked.result is not None:
+        if tracked is not None and tracked.result is not None and not tracked.outputs_released:
             result = tracked.result
             order = list(tracked.stages)
             values = {
@@ -414,6 +419,9 @@ class WebService:
             raise _still_processing(run_id)
         detail = None
         if self.store is not None:
+            if tracked is not None and tracked.outputs_released:
+                # Let go from memory: what the store's writer still holds must land first.
+                await asyncio.to_thread(self.store.flush)
             detail = await asyncio.to_thread(self.store.get_run, run_id)
         if detail is None:
             raise not_found(f"no workflow run {run_id!r}", "workflow_id")

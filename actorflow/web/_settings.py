@@ -43,8 +43,11 @@ class Settings:
         max_concurrent_runs: most runs submitted through the API under way at once.
         max_json_depth: deepest nesting accepted in a request body.
         result_rows: rows of each record table shown in a status's ``results``.
-        keep_finished: finished runs whose results stay in memory (older ones are read
+        keep_finished: finished runs the service keeps in memory (older ones are read
             back from the store).
+        keep_results: of those, how many keep their stage outputs in memory for result
+            downloads when there is a run store; older ones' outputs are read back from
+            its Parquet files, so memory does not grow with the size of past runs.
         workflows: workflows ``execute`` accepts by name (besides ``default``).
         default_workflow: the name of the workflow run when none is named.
         webhook_timeout_s: limit of one callback attempt.
@@ -66,6 +69,7 @@ class Settings:
     max_json_depth: int = 32
     result_rows: int = 100
     keep_finished: int = 256
+    keep_results: int = 16
     workflows: Mapping[str, WorkflowSpec] = field(default_factory=dict)
     default_workflow: str = "default"
     webhook_timeout_s: float = 10.0

@@ -18,6 +18,7 @@ import msgspec
 
 from actorflow.contracts import (
     Event,
+    FrozenMap,
     RunFinished,
     RunResult,
     RunStarted,
@@ -65,6 +66,7 @@ class Tracked:
         "current_stage",
         "finished",
         "message",
+        "outputs_released",
         "result",
         "run_id",
         "settled",
@@ -98,6 +100,8 @@ class Tracked:
         #: set once the result is in (API runs: a little after their RunFinished event).
         self.settled = asyncio.Event()
         self._final: bytes | None = None
+        #: the result's stage outputs were let go: the store has them
+        self.outputs_released = False
 
     @classmethod
     def submitted(cls, run_id: str, spec: WorkflowSpec, callback_url: str | None) -> Tracked:
@@ -234,14 +238,36 @@ class Tracked:
             self._final = body  # nothing changes any more: encode once
         return body
 
+    def release_outputs(self, rows: int) -> None:
+        """Let go of the stage outputs (the store keeps them), the status body made first."""
+        if self.result is None or self.outputs_released:
+            return
+        self.status_body(rows)
+        self.result = msgspec.structs.replace(
+            self.result,
+            stages=FrozenMap(
+                {
+                    name: msgspec.structs.replace(outcome, output=None)
+                    if isinstance(outcome, StageOutcome)
+                    else outcome
+                    for name, outcome in self.result.stages.items()
+                }
+            ),
+        )
+        self.outputs_released = True
+
 
 class Tracker:
-    """Unfinished runs, and the most recent finished ones (``keep`` of them)."""
+    """Unfinished runs, and the most recent finished ones (``keep`` of them), the newest
+    ``keep_outputs`` with their stage outputs."""
 
-    def __init__(self, keep: int) -> None:
+    def __init__(self, keep: int, *, keep_outputs: int | None = None, rows: int = 100) -> None:
         self._keep = keep
+        self._keep_outputs = keep if keep_outputs is None else keep_outputs
+        self._rows = rows
         self._runs: dict[str, Tracked] = {}
         self._finished: OrderedDict[str, None] = OrderedDict()
+        self._with_outputs: OrderedDict[str, Tracked] = OrderedDict()
 
     def add(self, tracked: Tracked) -> Tracked:
         self._runs[tracked.run_id] = tracked
@@ -257,6 +283,12 @@ class Tracker:
         while len(self._finished) > self._keep:
             old, _ = self._finished.popitem(last=False)
             self._runs.pop(old, None)
+            self._with_outputs.pop(old, None)
+        if tracked.result is not None:
+            self._with_outputs[tracked.run_id] = tracked
+            while len(self._with_outputs) > self._keep_outputs:
+                _, oldest = self._with_outputs.popitem(last=False)
+                oldest.release_outputs(self._rows)
 
     def __iter__(self) -> Iterator[Tracked]:
         return iter(list(self._runs.values()))

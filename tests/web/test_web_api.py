@@ -10,6 +10,8 @@ import threading
 from web_agents import RECORDS, Gate, gated_workflow
 from web_server import Served
 
+from conftest import MakeServer
+
 
 async def test_seed_client_flow_submits_polls_until_completed_and_reads_results(
     server: Served,
@@ -169,6 +171,31 @@ async def test_results_download_as_json_and_csv(server: Served) -> None:
     status, document = await server.get(f"/v1/workflows/{run_id}/results?format=json")
     assert status == 200
     assert document["results"]["processing"]["records"]["truncated"] is False
+    assert document["results"]["insights"]["totals"]["revenue"] == "300.75"
+
+
+async def test_older_runs_let_go_of_their_outputs_and_results_come_from_the_store(
+    make_server: MakeServer,
+) -> None:
+    server = await make_server(keep_results=1)
+    first = await server.execute({"task": "t", "input_data": {"records": RECORDS}})
+    before = await server.wait_done(first)
+    _, csv_before = await server.get(f"/v1/workflows/{first}/results?format=csv")
+    second = await server.execute({"task": "t", "input_data": {"records": RECORDS[:1]}})
+    await server.wait_done(second)
+
+    tracked = server.service.tracker.get(first)
+    assert tracked is not None and tracked.result is not None
+    assert tracked.outputs_released
+    assert all(o.output is None for o in tracked.result.stages.values())  # memory let go
+    newest = server.service.tracker.get(second)
+    assert newest is not None and not newest.outputs_released
+
+    status, after = await server.get(f"/v1/workflows/{first}/status")
+    assert (status, after) == (200, before)  # the status was kept, results and all
+    status, csv_after = await server.get(f"/v1/workflows/{first}/results?format=csv")
+    assert (status, csv_after) == (200, csv_before)  # read back from the store's files
+    status, document = await server.get(f"/v1/workflows/{first}/results?format=json")
     assert document["results"]["insights"]["totals"]["revenue"] == "300.75"
 
 
