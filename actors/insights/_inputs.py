@@ -8,7 +8,13 @@ from typing import Any
 
 import polars as pl
 
-from actorflow.actors.processing import records_of
+from actorflow.actors._dependency_records import (
+    check_inputs,
+    dependency_records,
+    missing_dependency,
+    stack,
+    succeeded,
+)
 from actorflow.actors.rules import MONEY_DTYPE, clean_money_expr
 from actorflow.contracts import DataValidationError, Records, StageOutcome, thaw
 
@@ -49,30 +55,16 @@ def collect_input(
     Raises:
         DataValidationError: an unknown name in ``inputs``, or no records at all.
     """
-    if inputs is not None and (unknown := [n for n in inputs if n not in order]):
-        raise DataValidationError(
-            f"stage {stage!r}: params.inputs names {unknown}, which are not among its "
-            f"dependencies {list(order)}"
-        )
+    check_inputs(inputs, order, stage=stage)
     found: dict[str, Records] = {}
     collected = InsightsInput(pl.DataFrame())
     for name in order:
         outcome = dependencies.get(name)
-        if outcome is None or outcome.status != "succeeded":
-            status = "missing" if outcome is None else outcome.status
-            collected.warnings.append(
-                {
-                    "kind": "dependency",
-                    "source": name,
-                    "message": f"dependency {name!r} ended {status}; its records are missing",
-                }
-            )
+        if not succeeded(outcome):
+            collected.warnings.append(missing_dependency(name, outcome))
             continue
         output = outcome.output
-        try:
-            records = records_of(output)
-        except DataValidationError as exc:
-            raise DataValidationError(f"stage {stage!r}, output of {name!r}: {exc}") from None
+        records = dependency_records(name, output, stage=stage)
         if records is not None:
             found[name] = records
         if isinstance(output, Mapping) and isinstance(output.get("stats"), Mapping):
@@ -90,8 +82,7 @@ def collect_input(
             f"{list(inputs if inputs is not None else order)} produced Records (an output "
             "that is Records or has a 'records' key)"
         )
-    parts = [found[n] for n in chosen]
-    collected.frame = Records.concat(parts).frame if len(parts) > 1 else parts[0].frame
+    collected.frame = stack([found[n] for n in chosen])
     return collected
 
 

@@ -8,7 +8,17 @@ from typing import Any
 
 import polars as pl
 
+from actorflow.actors._dependency_records import (
+    check_inputs,
+    dependency_records,
+    missing_dependency,
+    records_of,
+    stack,
+    succeeded,
+)
 from actorflow.contracts import DataValidationError, Records, StageOutcome
+
+__all__ = ["CollectedRecords", "StringFields", "collect_records", "records_of"]
 
 #: Given a table's columns, the ones the chosen operations read as strings.
 StringFields = Callable[[Sequence[str]], Iterable[str]]
@@ -27,34 +37,6 @@ class CollectedRecords:
     frame: pl.DataFrame
     counts: dict[str, int] = field(default_factory=dict)
     warnings: list[dict[str, Any]] = field(default_factory=list)
-
-
-def records_of(output: Any) -> Records | None:
-    """The records in a stage output: ``Records`` itself, or under a ``records`` key.
-
-    A ``records`` value that is a list of objects is turned into ``Records`` as it is
-    (values keep their types, so numbers stay numbers and are refused later by type).
-
-    Raises:
-        DataValidationError: a ``records`` value that is neither.
-    """
-    if isinstance(output, Records):
-        return output
-    if not isinstance(output, Mapping) or "records" not in output:
-        return None
-    value = output["records"]
-    if isinstance(value, Records):
-        return value
-    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
-        if not all(isinstance(row, Mapping) for row in value):
-            raise DataValidationError("'records' must be Records or a list of objects")
-        try:
-            return Records.from_dicts(value)
-        except (TypeError, ValueError, pl.exceptions.PolarsError) as exc:
-            raise DataValidationError(f"'records' cannot be made a table: {exc}") from None
-    raise DataValidationError(
-        f"'records' must be Records or a list of objects, got {type(value).__name__}"
-    )
 
 
 def _check_types(frame: pl.DataFrame, fields: Iterable[str], *, stage: str, origin: str) -> None:
@@ -91,33 +73,16 @@ def collect_records(
         DataValidationError: an unknown or record-less input, a column of the wrong type
             (naming the field and the dependency), or no records at all.
     """
-    if inputs is not None:
-        unknown = [name for name in inputs if name not in order]
-        if unknown:
-            raise DataValidationError(
-                f"stage {stage!r}: params.inputs names {unknown}, which are not among its "
-                f"dependencies {list(order)}"
-            )
+    check_inputs(inputs, order, stage=stage)
     wanted = list(order) if inputs is None else list(inputs)
     parts: list[Records] = []
     collected = CollectedRecords(pl.DataFrame())
     for name in wanted:
         outcome = dependencies.get(name)
-        if outcome is None or outcome.status != "succeeded":
-            status = "missing" if outcome is None else outcome.status
-            collected.warnings.append(
-                {
-                    "kind": "dependency",
-                    "source": name,
-                    "message": f"dependency {name!r} ended {status}; its records are missing",
-                    "count": 0,
-                }
-            )
+        if not succeeded(outcome):
+            collected.warnings.append({**missing_dependency(name, outcome), "count": 0})
             continue
-        try:
-            records = records_of(outcome.output)
-        except DataValidationError as exc:
-            raise DataValidationError(f"stage {stage!r}, output of {name!r}: {exc}") from None
+        records = dependency_records(name, outcome.output, stage=stage)
         if records is None:
             if inputs is not None:
                 raise DataValidationError(
@@ -133,5 +98,5 @@ def collect_records(
             f"stage {stage!r} has no records to process: none of its dependencies "
             f"{wanted} produced Records (an output that is Records or has a 'records' key)"
         )
-    collected.frame = Records.concat(parts).frame if len(parts) > 1 else parts[0].frame
+    collected.frame = stack(parts)
     return collected
