@@ -15,7 +15,6 @@ the extraction agent itself. Callbacks, which this service sends, go through
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import os
 import re
 import socket
@@ -26,6 +25,13 @@ from typing import Any
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 from yarl import URL
+
+from actorflow.actors.extraction._hosts import (
+    host_listed,
+    is_ip,
+    is_public,
+    normalize_pattern,
+)
 
 from ._errors import ApiError
 
@@ -46,23 +52,6 @@ async def system_lookup(host: str, port: int) -> Sequence[str]:
     return [str(info[4][0]) for info in infos]
 
 
-def _is_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    # is_global is False for loopback, private, link-local, shared (100.64/10) and
-    # reserved ranges; multicast is not a place to fetch records from either.
-    return ip.is_global and not ip.is_multicast
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
-
-
 class HostPolicy:
     """Which hosts API-submitted runs and callbacks may reach.
 
@@ -80,19 +69,12 @@ class HostPolicy:
         allow_private: bool = False,
         lookup: Lookup = system_lookup,
     ) -> None:
-        self.allowed = tuple(h.lower().strip("[]") for h in allowed_hosts)
+        self.allowed = tuple(normalize_pattern(h) for h in allowed_hosts)
         self.allow_private = allow_private
         self.lookup = lookup
 
     def listed(self, host: str) -> bool:
-        host = host.lower().strip("[]").rstrip(".")
-        for pattern in self.allowed:
-            if pattern.startswith("*."):
-                if host.endswith(pattern[1:]) and len(host) > len(pattern) - 1:
-                    return True
-            elif host == pattern:
-                return True
-        return False
+        return host_listed(host, self.allowed)
 
     async def check_url(self, url: str, field: str) -> None:
         """Refuse ``url`` unless it is http(s) to a host this policy allows.
@@ -122,7 +104,7 @@ class HostPolicy:
         await self._check_addresses(host, parsed.port or 443, field)
 
     async def _check_addresses(self, host: str, port: int, field: str) -> None:
-        if _is_ip(host.strip("[]")):
+        if is_ip(host.strip("[]")):
             addresses: Sequence[str] = [host.strip("[]")]
         else:
             try:
@@ -132,7 +114,7 @@ class HostPolicy:
                 raise ApiError(
                     422, "unresolvable_host", f"cannot resolve host {host!r}: {exc}", field=field
                 ) from None
-        private = [a for a in addresses if not _is_public(a)]
+        private = [a for a in addresses if not is_public(a)]
         if private or not addresses:
             raise forbidden(
                 f"host {host!r} resolves to a loopback, link-local or private address "
@@ -161,7 +143,7 @@ class GuardedResolver(AbstractResolver):
             return results
         if self._policy.allowed:
             raise OSError(f"host {host!r} is not in the allowed hosts")
-        allowed = [r for r in results if _is_public(r["host"])]
+        allowed = [r for r in results if is_public(r["host"])]
         if not allowed:
             raise OSError(f"host {host!r} resolves only to non-public addresses")
         return allowed

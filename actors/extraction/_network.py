@@ -14,7 +14,6 @@ extraction agent enforces it on every connection it makes, through its resolver.
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,13 +24,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 from yarl import URL
 
-
-def is_public(address: str) -> bool:
-    """True for a globally routable unicast address."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
+from ._hosts import host_listed, is_ip, is_public, normalize_pattern
 
 
 class NetworkPolicyError(OSError):
@@ -56,18 +49,11 @@ class NetworkPolicy:
         hosts = raw.get("allowed_hosts") or ()
         return cls(
             public_only=bool(raw.get("public_only", True)),
-            allowed_hosts=tuple(str(h).lower().strip("[]") for h in hosts),
+            allowed_hosts=tuple(normalize_pattern(str(h)) for h in hosts),
         )
 
     def listed(self, host: str) -> bool:
-        host = host.lower().strip("[]").rstrip(".")
-        for pattern in self.allowed_hosts:
-            if pattern.startswith("*."):
-                if host.endswith(pattern[1:]) and len(host) > len(pattern) - 1:
-                    return True
-            elif host == pattern:
-                return True
-        return False
+        return host_listed(host, self.allowed_hosts)
 
 
 class PolicyResolver(AbstractResolver):
@@ -115,18 +101,10 @@ def check_url_host(policy: NetworkPolicy, url: URL) -> None:
         if not policy.listed(host):
             raise NetworkPolicyError(f"host {host!r} is not among the hosts this run may reach")
         return
-    if policy.public_only and _is_ip(host) and not is_public(host):
+    if policy.public_only and is_ip(host) and not is_public(host):
         raise NetworkPolicyError(
             f"address {host} is loopback, private or link-local, which this run may not reach"
         )
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        return False
-    return True
 
 
 def session_options(context: Mapping[str, Any]) -> dict[str, Any]:

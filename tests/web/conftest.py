@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 from web_agents import register_agents
-from web_server import Served, fake_lookup, start_site
+from web_server import MakeServer, Served, fake_lookup, start_site
 
 from actorflow import Runtime
 from actorflow.store import RunStore
@@ -21,8 +21,6 @@ HOSTS = {
     "internal.example": ["10.1.2.3"],
     "sneaky.example": ["93.184.216.34", "127.0.0.1"],
 }
-
-MakeServer = Callable[..., Awaitable[Served]]
 
 
 @pytest.fixture

@@ -8,9 +8,7 @@ import io
 import threading
 
 from web_agents import RECORDS, Gate, gated_workflow
-from web_server import Served
-
-from conftest import MakeServer
+from web_server import MakeServer, Served
 
 
 async def test_seed_client_flow_submits_polls_until_completed_and_reads_results(

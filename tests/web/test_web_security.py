@@ -11,14 +11,12 @@ import aiohttp
 import pytest
 from aiohttp import web
 from web_agents import RECORDS, Gate, gated_workflow
-from web_server import Served, start_site
+from web_server import MakeServer, Served, start_site
 
 from actorflow import Runtime
 from actorflow.web import InsecureConfigError, Settings, create_app, run_server
 from actorflow.web._routes import ROUTES
 from actorflow.web._serve import server_settings
-
-from conftest import MakeServer
 
 TOKEN = "s3cret-token-for-tests"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -449,9 +447,10 @@ async def test_sources_in_a_workflow_of_the_callers_own_are_checked_too(
 
 
 def test_guard_resolver_refuses_private_answers() -> None:
-    from actorflow.web._guard import HostPolicy, _is_public
+    from actorflow.actors.extraction._hosts import is_public
+    from actorflow.web._guard import HostPolicy
 
-    assert _is_public("93.184.216.34")
+    assert is_public("93.184.216.34")
     for address in (
         "127.0.0.1",
         "10.0.0.1",
@@ -461,7 +460,7 @@ def test_guard_resolver_refuses_private_answers() -> None:
         "100.64.0.1",
         "0.0.0.0",
     ):
-        assert not _is_public(address), address
+        assert not is_public(address), address
     policy = HostPolicy(("*.corp.example", "127.0.0.1"))
     assert policy.listed("api.corp.example")
     assert not policy.listed("corp.example.evil")

@@ -9,9 +9,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 from web_agents import RECORDS
-from web_server import Receiver, start_site
-
-from conftest import MakeServer
+from web_server import MakeServer, Receiver, start_site
 
 
 @pytest.fixture

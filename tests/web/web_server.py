@@ -133,3 +133,7 @@ class Receiver:
         if status < 300 or len(self.calls) >= len(self.answers):
             self.settled.set()
         return web.json_response({"ok": status < 300}, status=status)
+
+
+#: ``await make_server(**settings)``: the web tests' fixture that starts a server.
+MakeServer = Callable[..., Awaitable[Served]]
