@@ -288,6 +288,16 @@ class WebService:
             )
         except BaseException as exc:
             self._limit.runs.discard(run_id)
+            if request.callback_url is not None and self.store is not None:
+                # No run, nothing to call back about: closed, so no one takes it over.
+                with contextlib.suppress(StoreError):
+                    await asyncio.to_thread(
+                        self.store.callback_settled,
+                        run_id,
+                        delivered=False,
+                        attempts=0,
+                        error=f"the run was refused: {type(exc).__name__}",
+                    )
             if isinstance(exc, RuntimeStoppedError):
                 raise ApiError(503, "unavailable", "the server is shutting down") from None
             if isinstance(exc, (WorkflowValidationError, UnfreezableError)):

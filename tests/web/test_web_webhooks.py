@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import sqlite3
+from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import web
 from web_agents import RECORDS
 from web_server import MakeServer, Receiver, start_site
+
+from actorflow import Agent, Runtime, StageRequest
 
 
 @pytest.fixture
@@ -127,3 +131,37 @@ async def _until_idle(webhooks: Any) -> list[bool]:
     """Wait for every delivery in flight; return their outcomes."""
     tasks = list(webhooks._tasks)
     return list(await asyncio.wait_for(asyncio.gather(*tasks), 20)) if tasks else []
+
+
+class Picky(Agent):
+    """Takes no params: refuses any before a run starts."""
+
+    def check_params(self, params: Mapping[str, Any], *, stage: str) -> None:
+        if params:
+            raise ValueError(f"takes no params, got {sorted(params)}")
+
+    def perform(self, request: StageRequest) -> Any:
+        return None
+
+
+async def test_the_callback_of_a_refused_run_is_closed_not_left_for_a_restart(
+    make_server: MakeServer, receivers: Any, db_path: Path, agents_runtime: Runtime
+) -> None:
+    agents_runtime.register_agent("picky", Picky)
+    receiver = await receivers(200)
+    server = await make_server(allowed_hosts=("127.0.0.1",))
+    bad_params = {
+        "name": "refused",
+        "stages": [{"name": "p", "agent": "picky", "params": {"colour": "red"}}],
+    }
+    status, body = await server.post(
+        "/v1/workflows/execute",
+        {"task": "t", "input_data": {"r": RECORDS}, "workflow_config": bad_params,
+         "callback_url": receiver.url},
+    )  # fmt: skip
+    assert status == 422, body
+    assert "stage 'p', field 'params': takes no params" in body["error"]["message"]
+    with sqlite3.connect(db_path) as conn:
+        rows = conn.execute("SELECT state, last_error FROM callbacks").fetchall()
+    assert rows == [("failed", "the run was refused: WorkflowValidationError")]  # closed
+    assert receiver.calls == []
