@@ -300,7 +300,10 @@ class WebService:
                     )
             if isinstance(exc, RuntimeStoppedError):
                 raise ApiError(503, "unavailable", "the server is shutting down") from None
-            if isinstance(exc, (WorkflowValidationError, UnfreezableError)):
+            if isinstance(exc, WorkflowValidationError):
+                field = _field_of(exc, request, spec)
+                raise ApiError(422, "invalid_input", str(exc), field=field) from None
+            if isinstance(exc, UnfreezableError):
                 raise ApiError(422, "invalid_input", str(exc), field="input_data") from None
             raise
         tracked = self._follow(spec, run_id, handle, request.callback_url)
@@ -440,6 +443,19 @@ class WebService:
         assert self.store is not None
         values = await asyncio.to_thread(_history.outputs, self.store, detail)
         return detail.run.workflow, [s.stage for s in detail.stages], values
+
+
+def _field_of(exc: WorkflowValidationError, request: ExecuteRequest, spec: WorkflowSpec) -> str:
+    """The request field a workflow refused at submission points at (its first problem's)."""
+    problem = exc.problems[0] if exc.problems else None
+    if problem is None or problem.stage is None or request.workflow_config is None:
+        return "workflow" if request.workflow is not None else "workflow_config"
+    tail = problem.field or ""
+    if request.workflow_config.stages is None:
+        # Params of a registered workflow's stages are overridden by stage name.
+        return f"workflow_config.params.{problem.stage}{tail.removeprefix('params')}"
+    index = next((i for i, s in enumerate(spec.stages) if s.name == problem.stage), None)
+    return f"workflow_config.stages[{index}]" + (f".{tail}" if tail else "")
 
 
 def _still_processing(run_id: str) -> ApiError:

@@ -161,6 +161,7 @@ async def test_the_callback_of_a_refused_run_is_closed_not_left_for_a_restart(
     )  # fmt: skip
     assert status == 422, body
     assert "stage 'p', field 'params': takes no params" in body["error"]["message"]
+    assert body["error"]["field"] == "workflow_config.stages[0].params"
     with sqlite3.connect(db_path) as conn:
         rows = conn.execute("SELECT state, last_error FROM callbacks").fetchall()
     assert rows == [("failed", "the run was refused: WorkflowValidationError")]  # closed
