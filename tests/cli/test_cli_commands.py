@@ -85,7 +85,9 @@ params = { operations = ["cleanup"] }
 
     assert result.exit_code == 2, result.output
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("source 'crm', stage 'extract', field 'params.sources[0]': url")
+    assert lines[0].startswith(
+        f"{path}: source 'crm', stage 'extract', field 'params.sources[0]': url"
+    )
     assert lines[1].startswith(f"{path}: stage 'process', field 'params.operations': unknown")
     assert lines[-1] == "invalid: 2 problems"
 
