@@ -9,7 +9,7 @@ import inspect
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
@@ -113,6 +113,27 @@ def _check_resume(spec: WorkflowSpec, resume_from: Mapping[str, StageOutcome]) -
             for name, o in resume_from.items()
         }
     )
+
+
+def _check_keep(spec: WorkflowSpec, keep_outputs: Collection[str]) -> frozenset[str]:
+    """``keep_outputs`` as a set of the workflow's stage names.
+
+    Raises:
+        WorkflowValidationError: naming each name that is not a stage of the workflow.
+    """
+    if isinstance(keep_outputs, str):
+        keep_outputs = (keep_outputs,)  # one name, not its letters
+    names = {stage.name for stage in spec.stages}
+    unknown = [n for n in keep_outputs if n not in names]
+    if unknown:
+        raise WorkflowValidationError(
+            [
+                Problem(stage=n, field="keep_outputs", message="the workflow has no such stage")
+                for n in unknown
+            ],
+            source=f"run of workflow {spec.name!r}",
+        )
+    return frozenset(keep_outputs)
 
 
 def _agent_class(agent: Callable[[], Agent]) -> type:
@@ -555,6 +576,7 @@ class Runtime:
         context: Mapping[str, Any] | None = None,
         run_id: str | None = None,
         resume_from: Mapping[str, StageOutcome] | None = None,
+        keep_outputs: Collection[str] | None = None,
     ) -> RunHandle:
         """Start a run and return at once.
 
@@ -568,6 +590,11 @@ class Runtime:
                 ``StageFinished`` but no ``StageStarted``, and their dependents see them.
                 Every dependency of such a stage needs an outcome too, and a required
                 stage's must be ``succeeded``.
+            keep_outputs: the stages whose outputs the result keeps. ``None`` (the
+                default) keeps every one. Otherwise each other output is let go as soon
+                as every stage depending on it has ended, so a long workflow holds only
+                the tables still in use; its ``RunResult.output`` then raises
+                ``OutputReleasedError``. Observers (the run store) still get every output.
 
         Raises:
             WorkflowValidationError: the workflow is invalid, or ``resume_from`` does not
@@ -577,6 +604,7 @@ class Runtime:
         coordinator = self._require()
         spec = self.validate(workflow)
         reused = _check_resume(spec, resume_from) if resume_from else FrozenMap()
+        keep = None if keep_outputs is None else _check_keep(spec, keep_outputs)
         frozen_input: FrozenMap = freeze(dict(input or {}), where="input")
         frozen_context: FrozenMap = freeze(dict(context or {}), where="context")
         run_id = run_id or uuid.uuid4().hex
@@ -586,7 +614,7 @@ class Runtime:
                 observer.run_submitted(run_id, spec, frozen_input, frozen_context, reused)
             except Exception:  # noqa: BLE001 - an observer's bug must not stop the run
                 _log.exception("run observer failed", run_id=run_id)
-        coordinator.tell(StartRun(run_id, spec, frozen_input, frozen_context, future, reused))
+        coordinator.tell(StartRun(run_id, spec, frozen_input, frozen_context, future, reused, keep))
         return RunHandle(self, run_id, spec, future)
 
     def observe(self, observer: RunObserver) -> Callable[[], None]:
@@ -618,9 +646,11 @@ class Runtime:
         *,
         context: Mapping[str, Any] | None = None,
         timeout: float | None = None,
+        keep_outputs: Collection[str] | None = None,
     ) -> RunResult:
         """Submit a run and wait for its result (see :meth:`submit`)."""
-        return self.submit(workflow, input, context=context).result(timeout)
+        handle = self.submit(workflow, input, context=context, keep_outputs=keep_outputs)
+        return handle.result(timeout)
 
     async def arun(
         self,
@@ -628,9 +658,10 @@ class Runtime:
         input: Mapping[str, Any] | None = None,
         *,
         context: Mapping[str, Any] | None = None,
+        keep_outputs: Collection[str] | None = None,
     ) -> RunResult:
         """Submit a run and await its result without blocking the event loop."""
-        return await self.submit(workflow, input, context=context).wait()
+        return await self.submit(workflow, input, context=context, keep_outputs=keep_outputs).wait()
 
     def cancel(self, run_id: str, reason: str = "cancelled by request") -> None:
         """Ask for a run to be cancelled (a no-op if it already finished)."""

@@ -120,6 +120,10 @@ class AgentActor(pykka.ThreadingActor):
             self._close_loop()
             return None
         self._current = None
+        # pykka's loop keeps the message it handled last until the next one arrives,
+        # and it holds the dependencies' outputs: emptied now, so a run can let go of
+        # outputs no stage needs any more (keep_outputs).
+        message.spend()
         # Once the runtime stopped, the coordinator is gone and no one waits for this
         # reply: an attempt that outlived its run (it ignored its cancel token) just ends,
         # instead of pykka logging a traceback for it.

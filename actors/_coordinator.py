@@ -171,6 +171,7 @@ class Coordinator(pykka.ThreadingActor):
             message.context,
             message.future,
             resume_from=message.resume_from,
+            keep_outputs=message.keep_outputs,
         )
         self._runs[run.run_id] = run
         self._hub.emit(
@@ -183,6 +184,7 @@ class Coordinator(pykka.ThreadingActor):
         # terminal event and no StageStarted.
         for state in run.reused:
             self._emit_finished(run, state)
+            run.release_after(state)
         if run.all_terminal:
             self._end_run(run, "completed", None)
             return
@@ -325,6 +327,7 @@ class Coordinator(pykka.ThreadingActor):
         run.terminal_count += 1
         run.progress.stage_done(state.spec.name)
         self._emit_finished(run, state)
+        run.release_after(state)
         if status != "succeeded" and state.spec.required:
             error = state.error or ErrorInfo(type="StageFailed", message=status)
             self._end_run(
@@ -502,6 +505,7 @@ class Coordinator(pykka.ThreadingActor):
             duration_s=state.outcome.duration_s if state.outcome else 0.0,
             error=state.error,
         )
+        run.release_after(state)
 
     def _on_shutdown(self, message: Shutdown) -> None:
         self._stopping = True

@@ -19,6 +19,8 @@ class StartRun:
     future: concurrent.futures.Future[RunResult]
     #: outcomes (``StageOutcome``) of stages that finished before the run was resumed.
     resume_from: FrozenMap = field(default_factory=FrozenMap)
+    #: stages whose outputs stay in the result; ``None``: every stage's.
+    keep_outputs: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
+
 from actorflow.bus import CancelToken, Envelope, ProgressReporter, RunProgress, TimerHandle
 from actorflow.contracts import (
     STAGE_TERMINAL,
@@ -51,6 +53,8 @@ class StageState:
         return self.status in STAGE_TERMINAL
 
     def make_outcome(self) -> StageOutcome:
+        # The last attempt's message holds the dependencies' outputs: not needed now.
+        self.envelope = None
         duration = 0.0
         if self.started_at is not None and self.finished_at is not None:
             duration = max(0.0, self.finished_at - self.started_at)
@@ -92,6 +96,7 @@ class Run:
         "deadline",
         "future",
         "input",
+        "keep",
         "progress",
         "reused",
         "run_id",
@@ -114,8 +119,10 @@ class Run:
         future: concurrent.futures.Future[RunResult],
         *,
         resume_from: Mapping[str, StageOutcome] | None = None,
+        keep_outputs: frozenset[str] | None = None,
     ) -> None:
         self.run_id = run_id
+        self.keep = keep_outputs
         self.spec = spec
         self.input = input
         self.context = context
@@ -197,6 +204,24 @@ class Run:
             assert outcome is not None  # rule 1: dependencies are terminal before we start
             outcomes[dep] = outcome
         return FrozenMap(outcomes)
+
+    def release_after(self, state: StageState) -> None:
+        """Let go of the outputs that ``state`` reaching its end leaves unneeded.
+
+        An output is needed until every stage depending on it is terminal (a retry reads
+        it again), and always when ``keep_outputs`` names it or is ``None``. Observers
+        got each outcome, output included, when its stage finished.
+        """
+        if self.keep is None:
+            return
+        for name in (*state.spec.depends_on, state.spec.name):
+            done = self.stages[name]
+            outcome = done.outcome
+            if name in self.keep or outcome is None or outcome.output is None:
+                continue
+            if all(self.stages[d].terminal for d in done.dependents):
+                done.output = None
+                done.outcome = msgspec.structs.replace(outcome, output=None, output_released=True)
 
     def result(self, error: ErrorInfo | None) -> RunResult:
         finished = time.time()

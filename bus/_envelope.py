@@ -6,7 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from actorflow.contracts import RunStage
+import msgspec
+
+from actorflow.contracts import FrozenMap, RunStage
 
 from ._cancel import CancelToken
 
@@ -31,3 +33,15 @@ class Envelope:
     progress: ProgressFn
     pool: str
     member: int = -1
+
+    def spend(self) -> None:
+        """Drop the payload once its attempt has ended.
+
+        The payload holds the run's input and the dependencies' outputs, and whoever
+        still holds the envelope (pykka keeps an actor's last message) would keep them
+        alive. What is left names the attempt (run, stage, attempt number) and no more.
+        """
+        light = msgspec.structs.replace(
+            self.message, input=FrozenMap(), dependencies=FrozenMap(), context=FrozenMap()
+        )
+        object.__setattr__(self, "message", light)  # frozen for everyone else

@@ -86,6 +86,10 @@ class BackendUnavailableError(ActorflowError, RuntimeError):
     anything runs."""
 
 
+class OutputReleasedError(ActorflowError, LookupError):
+    """A stage's output was let go during its run (``keep_outputs`` did not name it)."""
+
+
 class UnfreezableError(ActorflowError, TypeError):
     """A value cannot be made immutable, so it cannot cross an actor boundary."""
 

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from ._errors import is_retryable
+from ._errors import OutputReleasedError, is_retryable
 from ._freeze import FrozenMap
 
 RunStatus = Literal["pending", "running", "completed", "failed", "cancelled", "interrupted"]
@@ -49,7 +49,12 @@ class ErrorInfo(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class StageOutcome(msgspec.Struct, frozen=True, kw_only=True):
-    """The final state of one stage in one run."""
+    """The final state of one stage in one run.
+
+    ``output_released`` is true when the run let go of the output once no stage needed
+    it any more, because ``keep_outputs`` did not name it; observers (the run store) got
+    it before that.
+    """
 
     stage: str
     agent: str
@@ -60,6 +65,7 @@ class StageOutcome(msgspec.Struct, frozen=True, kw_only=True):
     started_at: float | None = None
     finished_at: float | None = None
     duration_s: float = 0.0
+    output_released: bool = False
 
     @property
     def succeeded(self) -> bool:
@@ -103,5 +109,16 @@ class RunResult(msgspec.Struct, frozen=True, kw_only=True):
         return outcome
 
     def output(self, stage: str) -> Any:
-        """The output of ``stage`` (``None`` if it produced none)."""
-        return self.outcome(stage).output
+        """The output of ``stage`` (``None`` if it produced none).
+
+        Raises:
+            KeyError: no such stage.
+            OutputReleasedError: the run let it go (``keep_outputs`` did not name it).
+        """
+        outcome = self.outcome(stage)
+        if outcome.output_released:
+            raise OutputReleasedError(
+                f"the output of stage {stage!r} was let go once no stage needed it; "
+                "name it in keep_outputs to keep it in the result"
+            )
+        return outcome.output

@@ -136,7 +136,10 @@ def run(path: Path, out_dir: Path) -> dict[str, int]:
     out_dir.mkdir(parents=True, exist_ok=True)
     with Runtime() as rt:
         with_insights = register(rt)
-        result = rt.run(workflow(path, with_insights))
+        # Only what is written out stays in the result: the extracted table is let go
+        # once the processor is done with it.
+        keep = ["process", "insights"] if with_insights else ["process"]
+        result = rt.run(workflow(path, with_insights), keep_outputs=keep)
     if not result.ok:
         raise SystemExit(f"run {result.status}: {result.error}")
     processed = result.output("process")
