@@ -9,7 +9,7 @@ import inspect
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Collection, Mapping
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
@@ -76,18 +76,23 @@ class RunObserver(Protocol):
     def stage_finished(self, run_id: str, outcome: StageOutcome) -> None: ...
 
 
+def _unknown_stages(spec: WorkflowSpec, names: Iterable[str], *, field: str) -> list[Problem]:
+    """A problem for each of ``names`` that is not a stage of ``spec``."""
+    stages = {stage.name for stage in spec.stages}
+    return [
+        Problem(stage=name, field=field, message="the workflow has no such stage")
+        for name in names
+        if name not in stages
+    ]
+
+
 def _check_resume(spec: WorkflowSpec, resume_from: Mapping[str, StageOutcome]) -> FrozenMap:
     """Outcomes a resumed run may start from: terminal, of its stages, closed under deps.
 
     Raises:
         WorkflowValidationError: naming each stage whose outcome cannot be reused.
     """
-    names = {stage.name for stage in spec.stages}
-    problems = [
-        Problem(stage=name, field="resume_from", message="the workflow has no such stage")
-        for name in resume_from
-        if name not in names
-    ]
+    problems = _unknown_stages(spec, resume_from, field="resume_from")
     for stage in spec.stages:
         outcome = resume_from.get(stage.name)
         if outcome is None:
@@ -123,16 +128,9 @@ def _check_keep(spec: WorkflowSpec, keep_outputs: Collection[str]) -> frozenset[
     """
     if isinstance(keep_outputs, str):
         keep_outputs = (keep_outputs,)  # one name, not its letters
-    names = {stage.name for stage in spec.stages}
-    unknown = [n for n in keep_outputs if n not in names]
-    if unknown:
-        raise WorkflowValidationError(
-            [
-                Problem(stage=n, field="keep_outputs", message="the workflow has no such stage")
-                for n in unknown
-            ],
-            source=f"run of workflow {spec.name!r}",
-        )
+    problems = _unknown_stages(spec, keep_outputs, field="keep_outputs")
+    if problems:
+        raise WorkflowValidationError(problems, source=f"run of workflow {spec.name!r}")
     return frozenset(keep_outputs)
 
 

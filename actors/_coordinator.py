@@ -228,7 +228,6 @@ class Coordinator(pykka.ThreadingActor):
             progress=state.reporter,
             pool=pool.name,
         )
-        state.envelope = envelope
         sent = pool.submit(envelope)
         if sent is not None:
             self._dispatched(sent)
@@ -242,7 +241,6 @@ class Coordinator(pykka.ThreadingActor):
         state = run.stages[msg.stage.name]
         if state.attempt != msg.attempt or state.status != "running":
             return
-        state.envelope = envelope
         if state.started_at is None:
             state.started_at = time.time()
             state.t0 = time.monotonic()

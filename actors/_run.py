@@ -15,7 +15,7 @@ from typing import Any
 
 import msgspec
 
-from actorflow.bus import CancelToken, Envelope, ProgressReporter, RunProgress, TimerHandle
+from actorflow.bus import CancelToken, ProgressReporter, RunProgress, TimerHandle
 from actorflow.contracts import (
     STAGE_TERMINAL,
     ErrorInfo,
@@ -39,7 +39,6 @@ class StageState:
     t0: float = 0.0
     output: Any = None
     error: ErrorInfo | None = None
-    envelope: Envelope | None = None
     cancel: CancelToken | None = None
     reporter: ProgressReporter | None = None
     timer: TimerHandle | None = None
@@ -53,8 +52,6 @@ class StageState:
         return self.status in STAGE_TERMINAL
 
     def make_outcome(self) -> StageOutcome:
-        # The last attempt's message holds the dependencies' outputs: not needed now.
-        self.envelope = None
         duration = 0.0
         if self.started_at is not None and self.finished_at is not None:
             duration = max(0.0, self.finished_at - self.started_at)

@@ -13,10 +13,11 @@ by the next service on that store, with what is left of its time.
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 
 import aiohttp
 
@@ -111,10 +112,15 @@ class Webhooks:
     async def _deliver(
         self, url: str, body: bytes, key: str, *, kept: bool, max_elapsed_s: float
     ) -> bool:
-        if not kept:
-            await self._keep(self._journal_ready, key, body)
+        journal = self._journal
+        if journal is not None and not kept:
+            await _keep(functools.partial(journal.callback_ready, key, body))
         delivered, attempts, reason = await self._attempts(url, body, key, max_elapsed_s)
-        await self._keep(self._journal_settled, key, delivered, attempts, reason)
+        if journal is not None:
+            settled = functools.partial(
+                journal.callback_settled, key, delivered=delivered, attempts=attempts, error=reason
+            )
+            await _keep(settled)
         return delivered
 
     async def _attempts(
@@ -139,27 +145,6 @@ class Webhooks:
                 return False, attempt, reason
             _log.info("callback failed; retrying", url=url, attempt=attempt, reason=reason)
             await asyncio.sleep(delay)
-
-    def _journal_ready(self, key: str, body: bytes) -> None:
-        if self._journal is not None:
-            self._journal.callback_ready(key, body)
-
-    def _journal_settled(
-        self, key: str, delivered: bool, attempts: int, reason: str | None
-    ) -> None:
-        if self._journal is not None:
-            self._journal.callback_settled(
-                key, delivered=delivered, attempts=attempts, error=reason
-            )
-
-    async def _keep(self, write: Callable[..., None], *args: Any) -> None:
-        """A journal write, off the loop; a store that fails it costs only persistence."""
-        if self._journal is None:
-            return
-        try:
-            await asyncio.to_thread(write, *args)
-        except StoreError as exc:
-            _log.warning("callback not kept in the run store", error=str(exc))
 
     async def _attempt(
         self, url: str, body: bytes, headers: dict[str, str]
@@ -191,3 +176,11 @@ class Webhooks:
             _log.warning("callbacks abandoned at shutdown", count=len(pending))
         if self._session is not None:
             await self._session.close()
+
+
+async def _keep(write: Callable[[], None]) -> None:
+    """A journal write, off the loop; a store that fails it costs only persistence."""
+    try:
+        await asyncio.to_thread(write)
+    except StoreError as exc:
+        _log.warning("callback not kept in the run store", error=str(exc))

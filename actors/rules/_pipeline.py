@@ -296,12 +296,12 @@ class _Plan:
             *(clean_money_expr(pl.col(f)).alias(_P + "m_" + f) for f in self.money),
             *impressions,
         )
-        money_failed = pl.any_horizontal(pl.col(_P + "m_" + f).is_null() for f in self.money)
+        money_failed = self._money_failed(pl.col(_P + "m_" + f) for f in self.money)
         # A slice of a longer table comes with its duplicate flags (see duplicates).
-        duplicates = [is_duplicate_expr(pl.col(roles.id), ~money_failed).alias(_DUP)]
+        duplicates = [self._duplicate_flags(money_failed)] if find_duplicates else []
         return lf.with_columns(
             money_failed.alias(_MONEY),
-            *(duplicates if find_duplicates else ()),
+            *duplicates,
             *(_whole(parse_date_series, f).alias(_P + "d_" + f) for f in self.dates),
             *(_whole(normalize_name_series, f) for f in roles.name_fields(columns)),
             *(_whole(normalize_currency_series, f) for f in roles.currency_fields(columns)),
@@ -310,9 +310,18 @@ class _Plan:
     def duplicates(self, frame: pl.DataFrame) -> pl.Series:
         """The duplicate flag of every row of ``frame``: the one rule that looks across
         rows, so a table processed in slices gets it from the whole table first."""
-        money_failed = pl.any_horizontal(clean_money_expr(pl.col(f)).is_null() for f in self.money)
-        flags = is_duplicate_expr(pl.col(self.roles.id), ~money_failed).alias(_DUP)
+        money_failed = self._money_failed(clean_money_expr(pl.col(f)) for f in self.money)
+        flags = self._duplicate_flags(money_failed)
         return self.start(frame).select(flags).collect().to_series()
+
+    @staticmethod
+    def _money_failed(cleaned: Iterable[pl.Expr]) -> pl.Expr:
+        """True where any cleaned money value is null (its record is rejected)."""
+        return pl.any_horizontal(money.is_null() for money in cleaned)
+
+    def _duplicate_flags(self, money_failed: pl.Expr) -> pl.Expr:
+        """Duplicates among the records money kept (spec: dedupe after money)."""
+        return is_duplicate_expr(pl.col(self.roles.id), ~money_failed).alias(_DUP)
 
     def clean(self, lf: pl.LazyFrame) -> pl.LazyFrame:
         """1. Money, then duplicates among the records money kept, then dates."""
