@@ -8,7 +8,9 @@ from ``os.wait4``), rows/s and ratios against the polars script and pandas.
 
 Usage: ``python benchmarks/pipeline.py [--rows N] [--only NAME ...] [--json]``.
 Targets (1M rows): actorflow <= 1.3x the polars script's wall time and peak memory and
->= 4x faster than pandas; ``--rows 10000000 --only actorflow_run`` peaks <= 2 GiB.
+>= 4x faster than pandas; ``--rows 10000000 --only actorflow_run`` peaks <= 2 GiB (its
+618 MiB input is over the extractor's ``spill_over_mb``, so it is processed on disk).
+``--spill-over-mb`` and ``--slice-rows`` set those params of the actorflow run.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import sys
 import tempfile
 import time
@@ -65,7 +68,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", choices=NAMES, help="run a subset")
     parser.add_argument("--keep", type=Path, help="keep data and outputs here")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--spill-over-mb", type=float, help="the extractor's spill_over_mb")
+    parser.add_argument("--slice-rows", type=int, help="the processor's slice_rows")
     args = parser.parse_args(argv)
+    # The actorflow run reads these from its environment (see actorflow_run.py).
+    if args.spill_over_mb is not None:
+        os.environ["ACTORFLOW_BENCH_SPILL_OVER_MB"] = str(args.spill_over_mb)
+    if args.slice_rows is not None:
+        os.environ["ACTORFLOW_BENCH_SLICE_ROWS"] = str(args.slice_rows)
     data_module = compare.load_data_module()
     seed = args.seed if args.seed is not None else data_module.DEFAULT_SEED
     names = [n for n in NAMES if (not args.only or n in args.only)]

@@ -48,12 +48,14 @@ from ._outcomes import (
     StageStatus,
 )
 from ._records import Records
+from ._stored import SPILL_DIR_ENV, RecordsWriter, spill_root
 from ._validate import find_cycle, validate_workflow, workflow_problems
 from ._workflow import StageSpec, WorkflowSpec
 
 __all__ = [
     "EVENT_TYPES",
     "RUN_TERMINAL",
+    "SPILL_DIR_ENV",
     "STAGE_TERMINAL",
     "ActorflowError",
     "AgentCrashedError",
@@ -68,6 +70,7 @@ __all__ = [
     "OutputReleasedError",
     "Problem",
     "Records",
+    "RecordsWriter",
     "RetryableError",
     "RunCancelledError",
     "RunFinished",
@@ -96,6 +99,7 @@ __all__ = [
     "freeze",
     "is_retryable",
     "load_workflow",
+    "spill_root",
     "thaw",
     "validate_workflow",
     "workflow_problems",

@@ -123,7 +123,10 @@ def _write_parquet(records: Records, target: Path) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     try:
-        records.frame.write_parquet(tmp)
+        if records.on_disk:
+            records.lazy().sink_parquet(tmp)  # streamed: never the whole table in memory
+        else:
+            records.frame.write_parquet(tmp)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -11,6 +11,8 @@ Stage params (every field optional; unknown fields are errors)::
     input_keys       run-input keys whose lists of records are inline sources;
                      absent: every list of objects in the input; []: none
     source_column    name of the column naming each record's source ("source")
+    spill_over_mb    a CSV, JSON Lines or text file bigger than this (256 MiB) is read
+                     to disk, not into memory (null: never); see "Records on disk"
 
 Every source has ``type`` and an optional ``name`` (unique in the stage; by default the
 file's stem, the URL's last segment or the input key). By type:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import polars as pl
 
@@ -17,6 +17,9 @@ from actorflow.contracts import DataValidationError, Records, SourceError
 
 from ._result import SourceData
 from ._sources import NamedSource
+
+#: What a source's records come as: a frame, or Records on disk.
+Table: TypeAlias = pl.DataFrame | Records
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +72,7 @@ def consolidate(
             names each failed source with its error.
         DataValidationError: every source was read but none had a record.
     """
-    frames: list[tuple[str, pl.DataFrame]] = []
+    frames: list[tuple[str, Table]] = []
     sources: list[dict[str, Any]] = []
     errors: list[SourceFailure] = []
     warnings: list[dict[str, Any]] = []
@@ -83,16 +86,16 @@ def consolidate(
         frame, renamed = _tag(outcome.frame, source.name, source_column)
         if renamed:
             warnings.append(renamed)
-        counts[source.name] = frame.height
-        sources.append({**entry, **outcome.info, "status": "succeeded", "records": frame.height})
+        counts[source.name] = len(frame)
+        sources.append({**entry, **outcome.info, "status": "succeeded", "records": len(frame)})
         warnings.extend({"source": source.name, **w} for w in outcome.warnings)
         if outcome.fields is not None and outcome.fields.incomplete():
             warnings.append(
                 _gaps_warning(
-                    source.name, outcome.fields.incomplete(), frame.height, outcome.fields.missing()
+                    source.name, outcome.fields.incomplete(), len(frame), outcome.fields.missing()
                 )
             )
-        if frame.height:
+        if len(frame):
             frames.append((source.name, frame))
 
     total = sum(counts.values())
@@ -116,10 +119,17 @@ def consolidate(
         raise DataValidationError(f"no records: every source was empty ({empty})")
 
     warnings.extend(_across_sources(frames, source_column))
-    combined = pl.concat([frame for _, frame in frames], how="diagonal")
-    warnings.extend(_required(combined, required_fields, source_column))
+    tables = [frame for _, frame in frames]
+    in_memory = [table for table in tables if isinstance(table, pl.DataFrame)]
+    if len(in_memory) == len(tables):
+        records = Records(pl.concat(in_memory, how="diagonal"))
+    else:
+        # A file read to disk stays there: the others join it (they are the small ones).
+        records = Records.concat([_records(table) for table in tables])
+    del tables, frames, in_memory
+    warnings.extend(_required(records, required_fields, source_column))
     return {
-        "records": Records(combined),
+        "records": records,
         "sources": sources,
         "errors": [e.as_dict() for e in errors],
         "warnings": warnings,
@@ -127,24 +137,45 @@ def consolidate(
     }
 
 
-def _tag(frame: pl.DataFrame, name: str, column: str) -> tuple[pl.DataFrame, dict[str, Any] | None]:
+def _engine(table: Table) -> Any:
+    """Queries over records on disk are streamed: a column or two, a batch at a time."""
+    return "streaming" if isinstance(table, Records) else "in-memory"
+
+
+def _records(table: Table) -> Records:
+    return table if isinstance(table, Records) else Records(table)
+
+
+def _tag(frame: Table, name: str, column: str) -> tuple[Table, dict[str, Any] | None]:
     """Put the source column first, keeping a same-named data column if it says otherwise."""
     warning = None
+    kept: str | None = None  # where a data column of the same name goes (None: dropped)
     if column in frame.columns:
-        values = frame.get_column(column)
-        if bool((values.is_null() | (values == name)).all()):
-            frame = frame.drop(column)  # it already said this source: nothing is lost
-        else:
-            kept = _free_name(f"{column}_original", frame.columns)
-            frame = frame.rename({column: kept})
+        says_this = (pl.col(column).is_null() | (pl.col(column) == name)).all()
+        if not frame.lazy().select(says_this).collect(engine=_engine(frame)).item():
+            kept = _free_name(f"{column}_original", list(frame.columns))
             warning = {
                 "kind": "renamed_columns",
                 "source": name,
                 "message": f"the records of {name!r} have their own {column!r} field; it is "
                 f"kept as {kept!r} (set params.source_column to use another name)",
-                "count": frame.height,
-                "fields": {column: frame.height},
+                "count": len(frame),
+                "fields": {column: len(frame)},
             }
+        # Either way nothing is lost: a column that only said this source is dropped.
+        has_column = True
+    else:
+        has_column = False
+
+    def make_room(lf: pl.LazyFrame) -> pl.LazyFrame:
+        if not has_column:
+            return lf
+        return lf.drop(column) if kept is None else lf.rename({column: kept})
+
+    if isinstance(frame, Records):
+        # Records on disk stay there: the tag becomes part of how their files are read.
+        return frame.map_columns(lambda lf: _tagged(make_room(lf), name, column)), warning
+    frame = make_room(frame.lazy()).collect()
     if frame.width:
         # A literal stays one value however many rows it stands for (polars keeps it a
         # scalar column until something needs it spelled out): 16 bytes a row saved.
@@ -152,6 +183,10 @@ def _tag(frame: pl.DataFrame, name: str, column: str) -> tuple[pl.DataFrame, dic
     # A literal would give a frame without columns one row: spell the column out.
     tags = pl.repeat(name, frame.height, dtype=pl.String, eager=True).alias(column)
     return frame.insert_column(0, tags), warning
+
+
+def _tagged(lf: pl.LazyFrame, name: str, column: str) -> pl.LazyFrame:
+    return lf.select(pl.lit(name, dtype=pl.String).alias(column), pl.all())
 
 
 def _free_name(name: str, taken: list[str]) -> str:
@@ -176,9 +211,7 @@ def _gaps_warning(
     }
 
 
-def _across_sources(
-    frames: list[tuple[str, pl.DataFrame]], source_column: str
-) -> list[dict[str, Any]]:
+def _across_sources(frames: list[tuple[str, Table]], source_column: str) -> list[dict[str, Any]]:
     """One warning per source that lacks fields other sources have."""
     if len(frames) < 2:
         return []
@@ -195,32 +228,35 @@ def _across_sources(
                 {
                     "kind": "inconsistent_fields",
                     "source": name,
-                    "message": f"the {frame.height} records of {name!r} lack fields other "
+                    "message": f"the {len(frame)} records of {name!r} lack fields other "
                     f"sources have (left null): {', '.join(lacking)}",
-                    "count": frame.height,
-                    "fields": dict.fromkeys(lacking, frame.height),
+                    "count": len(frame),
+                    "fields": dict.fromkeys(lacking, len(frame)),
                 }
             )
     return out
 
 
-def _required(
-    frame: pl.DataFrame, fields: Sequence[str], source_column: str
-) -> list[dict[str, Any]]:
+def _required(records: Records, fields: Sequence[str], source_column: str) -> list[dict[str, Any]]:
     """One warning per source with records missing a required field (null or blank)."""
     fields = list(dict.fromkeys(fields))
     if not fields:
         return []
-    absent = [field for field in fields if field not in frame.columns]
+    frame = records.lazy()
+    absent = [field for field in fields if field not in records.columns]
     if absent:
         frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(field) for field in absent)
     missing = {
         field: pl.col(field).is_null() | (pl.col(field).str.strip_chars() == "") for field in fields
     }
-    per_source = frame.group_by(source_column, maintain_order=True).agg(
-        pl.len().alias("__records"),
-        pl.any_horizontal(list(missing.values())).sum().alias("__any"),
-        *(expr.sum().alias(f"__missing:{field}") for field, expr in missing.items()),
+    per_source = (
+        frame.group_by(source_column, maintain_order=True)
+        .agg(
+            pl.len().alias("__records"),
+            pl.any_horizontal(list(missing.values())).sum().alias("__any"),
+            *(expr.sum().alias(f"__missing:{field}") for field, expr in missing.items()),
+        )
+        .collect(engine=_engine(records))
     )
     out = []
     for row in per_source.iter_rows(named=True):

@@ -34,6 +34,8 @@ from typing import Any
 import aiofiles
 import polars as pl
 
+from actorflow.contracts import Records, RecordsWriter
+
 from ._csv import SNIFF_CHARS, CsvParser, polars_options
 from ._result import ReadError
 from ._text import text_batches
@@ -54,7 +56,8 @@ async def read_csv_direct(
     encoding: str,
     batch_bytes: int,
     check_cancelled: Callable[[], None],
-) -> pl.DataFrame | None:
+    spill: bool = False,
+) -> pl.DataFrame | Records | None:
     """The file's records parsed by polars in one call, or ``None`` when unproven.
 
     Args:
@@ -63,6 +66,8 @@ async def read_csv_direct(
         encoding: the source's encoding; only UTF-8 is read directly.
         batch_bytes: the batched reader's batch size (the head is no larger).
         check_cancelled: called between pieces of the scan; raises to stop.
+        spill: stream the records to disk (polars' streaming engine) instead of
+            reading them into memory; they come back as ``Records`` on disk.
 
     Returns:
         The records, exactly as the batched reader would parse them; ``None`` when the
@@ -78,7 +83,8 @@ async def read_csv_direct(
     # The header and leading blank lines are whole lines, skipped by polars too (it
     # counts raw line breaks, as the parser did).
     options = polars_options(layout)
-    parsing = asyncio.ensure_future(asyncio.to_thread(_parse, path, options, skipped.count("\n")))
+    parse = _sink if spill else _parse
+    parsing = asyncio.ensure_future(asyncio.to_thread(parse, path, options, skipped.count("\n")))
     try:
         clean = await _scan(path, None, batch_bytes, check_cancelled) is not None
     except BaseException:
@@ -86,22 +92,28 @@ async def read_csv_direct(
         raise
     # Awaited even when the scan found a NUL, so that no stray thread still holds a whole
     # file's frame while the batched reader starts over.
-    frame = await parsing
-    if not clean or frame is None or frame.width != len(layout.columns):
+    table = await parsing
+    if not clean or table is None or len(table.columns) != len(layout.columns):
         return None
-    if frame.get_column(frame.columns[-1]).null_count() == 0:
-        return frame  # no padded row, no blank line
+    # The checks are queries, streamed over records on disk: one column at a time.
+    engine: Any = "streaming" if spill else "in-memory"
+    last = table.lazy().select(pl.col(table.columns[-1]).null_count()).collect(engine=engine)
+    if last.item() == 0:
+        return table  # no padded row, no blank line
     delimiter = layout.delimiter
     found = await _scan(path, delimiter.encode(), batch_bytes, check_cancelled)
     if found is None:
         return None
-    quoted = frame.select(
-        pl.sum_horizontal(
-            pl.col(name).str.count_matches(delimiter, literal=True).sum() for name in frame.columns
-        )
-    ).item()
-    expected = (frame.width - 1) * frame.height + int(quoted or 0)
-    return frame if found - skipped.count(delimiter) == expected else None
+    quoted = await asyncio.to_thread(_delimiters_in_values, table, delimiter, engine)
+    expected = (len(table.columns) - 1) * len(table) + quoted
+    return table if found - skipped.count(delimiter) == expected else None
+
+
+def _delimiters_in_values(table: pl.DataFrame | Records, delimiter: str, engine: Any) -> int:
+    count = pl.sum_horizontal(
+        pl.col(name).str.count_matches(delimiter, literal=True).sum() for name in table.columns
+    )
+    return int(table.lazy().select(count).collect(engine=engine).item() or 0)
 
 
 async def _layout(
@@ -148,6 +160,16 @@ def _parse(path: Path, options: dict[str, Any], skip_lines: int) -> pl.DataFrame
         return pl.read_csv(path, skip_lines=skip_lines, **options)
     except pl.exceptions.PolarsError:
         return None  # malformed somewhere: the batched reader says where
+
+
+def _sink(path: Path, options: dict[str, Any], skip_lines: int) -> Records | None:
+    writer = RecordsWriter()
+    try:
+        writer.sink(pl.scan_csv(path, skip_lines=skip_lines, **options))
+    except pl.exceptions.PolarsError:
+        writer.discard()
+        return None
+    return writer.finish()
 
 
 async def _scan(

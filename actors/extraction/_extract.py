@@ -81,12 +81,12 @@ async def extract(
         source: NamedSource, session: aiohttp.ClientSession | None
     ) -> SourceData | SourceFailure:
         nonlocal finished
-        outcome = await _read(source, session, run_input, check)
+        outcome = await _read(source, session, run_input, check, settings.spill_over_bytes)
         finished += 1
         if isinstance(outcome, SourceFailure):
             note = f"{source.name}: failed"
         else:
-            note = f"{source.name}: {outcome.frame.height:,} records"
+            note = f"{source.name}: {len(outcome.frame):,} records"
         report(_READ_SHARE * finished / len(planned), f"{note} ({finished}/{len(planned)} sources)")
         return outcome
 
@@ -128,11 +128,12 @@ async def _read(
     session: aiohttp.ClientSession | None,
     run_input: Mapping[str, Any],
     check: Callable[[], None],
+    spill_over_bytes: int | None,
 ) -> SourceData | SourceFailure:
     config = source.config
     try:
         if isinstance(config, FileSource):
-            return await read_file(config, check_cancelled=check)
+            return await read_file(config, check_cancelled=check, spill_over_bytes=spill_over_bytes)
         if isinstance(config, ApiSource):
             from ._api import read_api  # noqa: PLC0415  # it imports aiohttp
 

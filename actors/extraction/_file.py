@@ -7,10 +7,12 @@ import contextlib
 import stat
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import aiofiles.os
 import polars as pl
+
+from actorflow.contracts import Records, RecordsWriter
 
 from ._csv import CsvParser
 from ._csv_direct import read_csv_direct
@@ -35,9 +37,16 @@ _OBJECT_BATCH = 50_000
 
 
 async def read_file(
-    config: FileSource, *, check_cancelled: Callable[[], None] = lambda: None
+    config: FileSource,
+    *,
+    check_cancelled: Callable[[], None] = lambda: None,
+    spill_over_bytes: int | None = None,
 ) -> SourceData:
     """Read a file source.
+
+    A CSV, JSON Lines or text file bigger than ``spill_over_bytes`` is read to disk, a
+    batch at a time, instead of into memory: its records come as ``Records`` on disk.
+    (A JSON document is parsed whole whatever its size.)
 
     Raises:
         ReadError: the file is missing, unreadable or malformed (naming the line).
@@ -53,7 +62,8 @@ async def read_file(
         info = await aiofiles.os.stat(path)
         if stat.S_ISDIR(info.st_mode):
             raise ReadError("is a directory, not a file")
-        data = await _READERS[fmt](path, config, check_cancelled)
+        spill = spill_over_bytes is not None and info.st_size > spill_over_bytes
+        data = await _READERS[fmt](path, config, check_cancelled, spill)
     except FileNotFoundError:
         where = "" if path.is_absolute() else f" (looked in {Path.cwd()})"
         raise ReadError(f"file not found{where}") from None
@@ -92,7 +102,9 @@ def _csv_parser(path: Path, config: FileSource) -> CsvParser:
     )
 
 
-async def _read_csv(path: Path, config: FileSource, check: Callable[[], None]) -> SourceData:
+async def _read_csv(
+    path: Path, config: FileSource, check: Callable[[], None], spill: bool
+) -> SourceData:
     # A big well-formed file in one polars call; anything else (or anything the direct
     # read cannot prove right) batch by batch, which names the line of every problem.
     parser = _csv_parser(path, config)
@@ -102,10 +114,11 @@ async def _read_csv(path: Path, config: FileSource, check: Callable[[], None]) -
         encoding=config.encoding,
         batch_bytes=config.batch_bytes,
         check_cancelled=check,
+        spill=spill,
     )
     if frame is None:
         parser = _csv_parser(path, config)
-        frame = await _read_csv_batches(path, config, parser, check)
+        frame = await _read_csv_batches(path, config, parser, check, spill)
     result = SourceData(frame)
     if parser.layout is not None:
         result.info = {
@@ -126,28 +139,31 @@ async def _read_csv(path: Path, config: FileSource, check: Callable[[], None]) -
 
 
 async def _read_csv_batches(
-    path: Path, config: FileSource, parser: CsvParser, check: Callable[[], None]
-) -> pl.DataFrame:
-    frames: list[pl.DataFrame] = []
+    path: Path, config: FileSource, parser: CsvParser, check: Callable[[], None], spill: bool
+) -> pl.DataFrame | Records:
+    frames = _Frames(spill)
     parsing: asyncio.Future[pl.DataFrame] | None = None
     try:
         async for batch in _batches(path, config, "CSV", check, quote='"'):
             # A batch is parsed in a thread (polars releases the GIL) while the next one
             # is read; batches are still parsed in order, one at a time.
             if parsing is not None:
-                frames.append(await parsing)
+                await frames.add(await parsing)
             parsing = asyncio.ensure_future(asyncio.to_thread(parser.parse, batch))
         if parsing is not None:
-            frames.append(await parsing)
+            await frames.add(await parsing)
+    except BaseException:
+        frames.discard()
+        raise
     finally:
         if parsing is not None and not parsing.done():
             parsing.cancel()
-    frames = [frame for frame in frames if frame.height]
-    # The batches stay chunks of one frame: rechunking would copy every column once more.
-    return pl.concat(frames, rechunk=False) if frames else parser.empty()
+    return frames.finish(parser.empty())
 
 
-async def _read_json(path: Path, config: FileSource, check: Callable[[], None]) -> SourceData:
+async def _read_json(
+    path: Path, config: FileSource, check: Callable[[], None], _spill: bool
+) -> SourceData:
     # A JSON document has no record boundaries to cut at before it is parsed, so it is
     # read whole; JSON Lines is the format for data that must stream.
     pieces = [batch.text async for batch in _batches(path, config, "JSON", check)]
@@ -179,16 +195,20 @@ def _objects_to_frame(items: list[Any], label: str, check: Callable[[], None]) -
     return SourceData(frame, fields=stats)
 
 
-async def _read_jsonl(path: Path, config: FileSource, check: Callable[[], None]) -> SourceData:
-    frames: list[pl.DataFrame] = []
+async def _read_jsonl(
+    path: Path, config: FileSource, check: Callable[[], None], spill: bool
+) -> SourceData:
+    frames = _Frames(spill)
     stats = FieldStats()
-    async for batch in _batches(path, config, "JSON Lines", check):
-        frame, part = await asyncio.to_thread(_parse_jsonl, batch)
-        frames.append(frame)
-        stats.add(part)
-    frames = [frame for frame in frames if frame.width]
-    frame = pl.concat(frames, how="diagonal") if frames else pl.DataFrame()
-    return SourceData(frame, fields=stats)
+    try:
+        async for batch in _batches(path, config, "JSON Lines", check):
+            frame, part = await asyncio.to_thread(_parse_jsonl, batch)
+            await frames.add(frame)
+            stats.add(part)
+    except BaseException:
+        frames.discard()
+        raise
+    return SourceData(frames.finish(pl.DataFrame(), how="diagonal"), fields=stats)
 
 
 def _parse_jsonl(batch: TextBatch) -> tuple[pl.DataFrame, FieldStats]:
@@ -217,8 +237,10 @@ def _parse_jsonl(batch: TextBatch) -> tuple[pl.DataFrame, FieldStats]:
     return frame_from_objects(items)
 
 
-async def _read_text(path: Path, config: FileSource, check: Callable[[], None]) -> SourceData:
-    frames: list[pl.DataFrame] = []
+async def _read_text(
+    path: Path, config: FileSource, check: Callable[[], None], spill: bool
+) -> SourceData:
+    frames = _Frames(spill)
     async for batch in _batches(path, config, "text", check):
         lines = pl.Series("text", [batch.text]).str.split("\n").explode()
         if batch.text.endswith("\n"):
@@ -231,11 +253,37 @@ async def _read_text(path: Path, config: FileSource, check: Callable[[], None]) 
                 "text": lines.str.strip_chars_end("\r"),
             }
         )
-        frames.append(frame.filter(pl.col("text").str.strip_chars() != ""))
-    frame = (
-        pl.concat(frames) if frames else pl.DataFrame(schema={"line": pl.String, "text": pl.String})
-    )
-    return SourceData(frame)
+        await frames.add(frame.filter(pl.col("text").str.strip_chars() != ""))
+    return SourceData(frames.finish(pl.DataFrame(schema={"line": pl.String, "text": pl.String})))
+
+
+class _Frames:
+    """The batches of one file, kept in memory or written to disk as they come."""
+
+    def __init__(self, spill: bool) -> None:
+        self._frames: list[pl.DataFrame] = []
+        self._writer = RecordsWriter() if spill else None
+
+    async def add(self, frame: pl.DataFrame) -> None:
+        if not frame.height:
+            return
+        if self._writer is None:
+            self._frames.append(frame)
+        else:
+            await asyncio.to_thread(self._writer.write, frame)
+
+    def discard(self) -> None:
+        if self._writer is not None:
+            self._writer.discard()
+
+    def finish(
+        self, empty: pl.DataFrame, how: Literal["vertical", "diagonal"] = "vertical"
+    ) -> pl.DataFrame | Records:
+        if self._writer is not None and self._writer.height:
+            return self._writer.finish()
+        self.discard()
+        # Batches stay chunks of one frame: rechunking would copy every column once more.
+        return pl.concat(self._frames, how=how, rechunk=False) if self._frames else empty
 
 
 _READERS = {

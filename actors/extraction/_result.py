@@ -7,6 +7,8 @@ from typing import Any
 
 import polars as pl
 
+from actorflow.contracts import Records
+
 from ._values import FieldStats
 
 
@@ -30,14 +32,14 @@ class SourceData:
     """The records of one source, all values strings or null.
 
     Attributes:
-        frame: the records.
+        frame: the records: a frame, or ``Records`` on disk for a file read to disk.
         info: facts for the output's ``sources`` entry (path, format, size, url, status).
         fields: field statistics of sources whose records may differ in fields (JSON,
             API, inline); ``None`` for sources with a fixed set of columns (CSV, SQL).
         warnings: warnings found while reading.
     """
 
-    frame: pl.DataFrame
+    frame: pl.DataFrame | Records
     info: dict[str, Any] = field(default_factory=dict)
     fields: FieldStats | None = None
     warnings: list[dict[str, Any]] = field(default_factory=list)

@@ -160,12 +160,22 @@ class ExtractionParams(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
         input_keys: keys of the run input whose lists of records are inline sources;
             ``None`` (the default) takes every list of objects in the input, ``[]`` none.
         source_column: the column naming each record's source.
+        spill_over_mb: a CSV, JSON Lines or text file bigger than this many MiB is read
+            to disk (Arrow IPC files in a folder of its own under ``$ACTORFLOW_SPILL_DIR``
+            or the temp dir) rather than into memory; the processor and insights then
+            read it a slice at a time, so memory stays bounded whatever the file's size.
+            ``null``: always read into memory.
     """
 
     sources: list[Source] = msgspec.field(default_factory=list)
     required_fields: list[str] = msgspec.field(default_factory=list)
     input_keys: list[str] | None = None
     source_column: str = "source"
+    spill_over_mb: Annotated[float, msgspec.Meta(ge=0)] | None = 256
+
+    @property
+    def spill_over_bytes(self) -> int | None:
+        return None if self.spill_over_mb is None else int(self.spill_over_mb * 1024 * 1024)
 
     def __post_init__(self) -> None:
         if not self.source_column:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -10,7 +11,7 @@ import polars as pl
 
 from actorflow.actors import Agent, StageRequest
 
-from ._build import Report, build_report
+from ._build import Report, build_report, columns_read
 from ._charts import load_matplotlib, revenue_by_month_svg, top_svg
 from ._inputs import collect_input
 from ._markdown import render_markdown
@@ -108,7 +109,11 @@ class InsightsAgent(Agent):
         request.raise_if_cancelled()
         params = parse_params(request.params, stage=stage)
         collected = collect_input(
-            request.dependencies, request.stage.depends_on, stage=stage, inputs=params.inputs
+            request.dependencies,
+            request.stage.depends_on,
+            stage=stage,
+            inputs=params.inputs,
+            columns=functools.partial(columns_read, params),
         )
         request.report_progress(0.1, f"{collected.frame.height} records")
 

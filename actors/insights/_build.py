@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from typing import Any
@@ -111,6 +111,23 @@ def _outlier_rows(
             }
         )
     return rows
+
+
+def columns_read(params: InsightsParams, columns: Sequence[str]) -> list[str]:
+    """The columns a report reads, of ``columns``: all that records on disk are read with."""
+    wanted = {
+        params.value_field,
+        params.period_field,
+        params.id_field,
+        "impressions",
+        "source",
+        "currency",
+        *(DEFAULT_DIMENSIONS if params.dimensions is None else params.dimensions),
+        *_NAME_DIMENSIONS,
+    }
+    if params.period_field not in columns:
+        wanted.add(params.date_field)
+    return [c for c in columns if c in wanted]
 
 
 def _chosen_dimensions(frame: pl.DataFrame, params: InsightsParams, stage: str) -> list[str]:

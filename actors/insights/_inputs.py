@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +40,7 @@ def collect_input(
     *,
     stage: str,
     inputs: Sequence[str] | None = None,
+    columns: Callable[[Sequence[str]], Sequence[str]] | None = None,
 ) -> InsightsInput:
     """Stack the records of the dependencies that succeeded and gather their stats.
 
@@ -51,6 +52,8 @@ def collect_input(
             output carries processing ``stats`` if any does (so a stage depending on both
             the extraction and the processing does not count every record twice), else
             every one with records.
+        columns: the columns to read of records on disk (see ``stack``); all of them
+            from records in memory.
 
     Raises:
         DataValidationError: an unknown name in ``inputs``, or no records at all.
@@ -82,7 +85,7 @@ def collect_input(
             f"{list(inputs if inputs is not None else order)} produced Records (an output "
             "that is Records or has a 'records' key)"
         )
-    collected.frame = stack([found[n] for n in chosen])
+    collected.frame = stack([found[n] for n in chosen], columns)
     return collected
 
 

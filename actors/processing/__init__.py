@@ -25,6 +25,9 @@ Stage params (every field optional; unknown fields are errors)::
                       named rule brings the operation that runs it
     inputs            dependency stages to take records from (default: all with records)
     processing_month  "YYYY-MM"; the run input's processing_month overrides it
+    slice_rows        the most rows processed at once (1000000): a longer table is
+                      processed a slice at a time, after one pass over its id and money
+                      columns finds the duplicates
 
 The run input may carry ``validation_rules`` and ``processing_month`` (as in the seed's
 revenue example). The processing month does not restrict the records (the spec keeps every
@@ -42,6 +45,10 @@ The output::
                           "retention_rate", "quality_score", "processing_efficiency"},
                "duration_s", "rules", "validation_rules", "processing_month",
                "processing_month_records"}}
+
+Records on disk (a big file the extractor read to disk) are read, processed and
+written back a slice at a time, so the stage's memory is a slice's whatever the table's
+size; its ``records`` and ``rejects`` are then on disk too.
 
 ``input_count == output_count + reject_count`` always. A rule column of the wrong type
 (a float revenue, say) or a missing money column fails the stage with a

@@ -8,12 +8,11 @@ from typing import Any, ClassVar
 
 from actorflow.actors import Agent, StageRequest
 from actorflow.actors.rules import FieldRoles, Rule, RuleSet
-from actorflow.contracts import Records
 
 from ._inputs import collect_records
 from ._operations import plan_operations
 from ._params import parse_params
-from ._process import process_frame, string_fields
+from ._process import process_records, string_fields
 from ._report import build_stats, operation_message
 
 # Progress shares: reading the dependencies' records is quick, the one fused query is the
@@ -84,28 +83,40 @@ class ProcessingAgent(Agent):
             inputs=params.inputs,
             string_fields=lambda columns: string_fields(plan, params.roles, columns),
         )
-        frame = collected.frame
+        records = collected.records
+        total = len(records)
         sources = ", ".join(f"{n} from {name}" for name, n in collected.counts.items())
         request.report_progress(
-            _COLLECTED, f"{frame.height} records ({sources}): {', '.join(plan.operations)}"
+            _COLLECTED, f"{total} records ({sources}): {', '.join(plan.operations)}"
         )
         request.raise_if_cancelled()
 
-        processed = process_frame(
-            frame,
+        def slice_done(rows: int) -> None:
+            # Only records on disk are processed in steps worth reporting.
+            request.report_progress(
+                _COLLECTED + (_QUERIED - _COLLECTED) * rows / total,
+                f"{rows:,} of {total:,} records processed",
+            )
+            request.raise_if_cancelled()
+
+        processed = process_records(
+            records,
             plan,
             roles=params.roles,
             validation=params.validation,
             rules=params.rules,
             stage=stage,
+            slice_rows=params.slice_rows,
+            progress=slice_done,
         )
+        del records
         request.raise_if_cancelled()
         stats = build_stats(
             processed,
             plan,
             roles=params.roles,
             validation=params.validation,
-            columns=frame.columns,
+            columns=collected.records.columns,
             inputs=collected.counts,
             input_warnings=collected.warnings,
             processing_month=params.processing_month,
@@ -115,8 +126,4 @@ class ProcessingAgent(Agent):
         for i, (operation, entry) in enumerate(stats["per_operation"].items(), start=1):
             request.report_progress(_QUERIED + step * i, operation_message(operation, entry))
         request.raise_if_cancelled()
-        return {
-            "records": Records(processed.records),
-            "rejects": Records(processed.rejects),
-            "stats": stats,
-        }
+        return {"records": processed.records, "rejects": processed.rejects, "stats": stats}

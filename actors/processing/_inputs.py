@@ -13,7 +13,6 @@ from actorflow.actors._dependency_records import (
     dependency_records,
     missing_dependency,
     records_of,
-    stack,
     succeeded,
 )
 from actorflow.contracts import DataValidationError, Records, StageOutcome
@@ -29,19 +28,22 @@ class CollectedRecords:
     """The stacked records and where they came from.
 
     Attributes:
-        frame: every dependency's records, in dependency order (missing columns null).
+        records: every dependency's records, in dependency order (missing columns null);
+            on disk if any of them is.
         counts: records per dependency stage.
         warnings: dependencies that failed or had no records, as warning entries.
     """
 
-    frame: pl.DataFrame
+    records: Records
     counts: dict[str, int] = field(default_factory=dict)
     warnings: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _check_types(frame: pl.DataFrame, fields: Iterable[str], *, stage: str, origin: str) -> None:
+def _check_types(
+    schema: Mapping[str, pl.DataType], fields: Iterable[str], *, stage: str, origin: str
+) -> None:
     for name in fields:
-        dtype = frame.schema.get(name)
+        dtype = schema.get(name)
         if dtype is None or dtype in (pl.String, pl.Null):
             continue
         hint = "money is never a float; " if dtype.is_float() else ""
@@ -76,7 +78,7 @@ def collect_records(
     check_inputs(inputs, order, stage=stage)
     wanted = list(order) if inputs is None else list(inputs)
     parts: list[Records] = []
-    collected = CollectedRecords(pl.DataFrame())
+    collected = CollectedRecords(Records())
     for name in wanted:
         outcome = dependencies.get(name)
         if not succeeded(outcome):
@@ -90,7 +92,7 @@ def collect_records(
                     "no records"
                 )
             continue
-        _check_types(records.frame, string_fields(records.columns), stage=stage, origin=name)
+        _check_types(records.schema, string_fields(records.columns), stage=stage, origin=name)
         collected.counts[name] = len(records)
         parts.append(records)
     if not parts:
@@ -98,5 +100,5 @@ def collect_records(
             f"stage {stage!r} has no records to process: none of its dependencies "
             f"{wanted} produced Records (an output that is Records or has a 'records' key)"
         )
-    collected.frame = stack(parts)
+    collected.records = parts[0] if len(parts) == 1 else Records.concat(parts)
     return collected

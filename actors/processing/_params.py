@@ -7,12 +7,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from actorflow.actors.rules import FieldRoles, Rule, RuleSet, ValidationRules
+from actorflow.actors.rules import SLICE_ROWS, FieldRoles, Rule, RuleSet, ValidationRules
 from actorflow.contracts import DataValidationError, Problem, WorkflowValidationError
 
 from ._operations import BASIC_VALIDATION, OPERATIONS
 
-_KEYS = ("operations", "roles", "validation_rules", "rules", "inputs", "processing_month")
+_KEYS = (
+    "operations",
+    "roles",
+    "validation_rules",
+    "rules",
+    "inputs",
+    "processing_month",
+    "slice_rows",
+)
 _ROLE_TUPLES = frozenset({"money", "money_suffixes", "dates", "date_suffixes", "names", "currency"})
 _ROLE_NAMES = frozenset({"id", "revenue", "impressions", "date"})
 _MONTH = re.compile(r"^[0-9]{4}-(?:0[1-9]|1[0-2])$")
@@ -32,6 +40,8 @@ class ProcessingParams:
         named_rules: whether ``params["rules"]`` chose them (else: every registered rule).
         inputs: dependency stages to take records from; None for all of them.
         processing_month: the run's ``YYYY-MM``, carried into the stats.
+        slice_rows: the most rows processed at once (a longer table is processed a
+            slice at a time; records on disk are read and written so too).
     """
 
     operations: tuple[str, ...] | None
@@ -42,6 +52,7 @@ class ProcessingParams:
     named_rules: bool
     inputs: tuple[str, ...] | None
     processing_month: str | None
+    slice_rows: int = SLICE_ROWS
 
 
 def _invalid(stage: str, field: str, message: str) -> WorkflowValidationError:
@@ -211,4 +222,11 @@ def parse_params(
         processing_month=_month(
             params.get("processing_month"), run_input.get("processing_month"), stage=stage
         ),
+        slice_rows=_slice_rows(params.get("slice_rows", SLICE_ROWS), stage=stage),
     )
+
+
+def _slice_rows(value: object, *, stage: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise _invalid(stage, "params.slice_rows", f"must be a whole number >= 1, got {value!r}")
+    return value

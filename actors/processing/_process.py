@@ -11,24 +11,27 @@ library's expressions directly.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import polars as pl
 
 from actorflow.actors.rules import (
+    SLICE_ROWS,
     FieldRoles,
     PipelineStats,
     Rule,
     ValidationRules,
+    duplicate_flags,
     missing_required_expr,
     normalize_currency_expr,
     normalize_name_expr,
     required_reason_expr,
     run_pipeline,
 )
-from actorflow.contracts import DataValidationError
+from actorflow.contracts import DataValidationError, Records, RecordsWriter
 
 from ._operations import RULE_OPERATION, OperationPlan
 
@@ -56,6 +59,82 @@ class Processed:
     rules: tuple[Rule, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class ProcessedRecords:
+    """:class:`Processed` as the stage outputs it: ``Records``, on disk if the input was."""
+
+    records: Records
+    rejects: Records
+    stats: PipelineStats
+    rules: tuple[Rule, ...]
+
+
+def process_records(
+    records: Records,
+    plan: OperationPlan,
+    *,
+    roles: FieldRoles,
+    validation: ValidationRules,
+    rules: Sequence[Rule],
+    stage: str,
+    slice_rows: int = SLICE_ROWS,
+    progress: Callable[[int], None] | None = None,
+) -> ProcessedRecords:
+    """Run the plan's operations on ``records``.
+
+    Records on disk are read, processed and written back a slice of ``slice_rows`` at a
+    time (after one pass over their id and money columns finds the duplicates), so the
+    memory used is a slice's, not the table's; the output is on disk too. ``progress``
+    is called with the rows done after each slice, and may raise to stop.
+
+    Raises:
+        DataValidationError: as :func:`process_frame`.
+    """
+    if not records.on_disk:
+        done = process_frame(
+            records.frame,
+            plan,
+            roles=roles,
+            validation=validation,
+            rules=rules,
+            stage=stage,
+            slice_rows=slice_rows,
+        )
+        return ProcessedRecords(
+            Records(done.records), Records(done.rejects), done.stats, done.rules
+        )
+    duplicates = None
+    if "cleaning" in plan:
+        applied = _applied(plan, rules)
+        with _as_data_error(stage):
+            duplicates = duplicate_flags(records.lazy(), roles=roles, rules=applied)
+    parts: list[PipelineStats] = []
+    ran: tuple[Rule, ...] = ()
+    offset = 0
+    with RecordsWriter() as kept, RecordsWriter() as rejected:
+        for piece in records.slices(slice_rows):
+            flags = None if duplicates is None else duplicates.slice(offset, piece.height)
+            done = process_frame(
+                piece,
+                plan,
+                roles=roles,
+                validation=validation,
+                rules=rules,
+                stage=stage,
+                slice_rows=slice_rows,
+                duplicates=flags,
+            )
+            kept.write(done.records)
+            rejected.write(done.rejects)
+            parts.append(done.stats)
+            ran = done.rules
+            offset += piece.height
+            del piece, done
+            if progress is not None:
+                progress(offset)
+        return ProcessedRecords(kept.finish(), rejected.finish(), PipelineStats.combine(parts), ran)
+
+
 def string_fields(plan: OperationPlan, roles: FieldRoles, columns: Sequence[str]) -> list[str]:
     """The columns the chosen operations read as text."""
     wanted: list[str] = []
@@ -76,22 +155,46 @@ def process_frame(
     validation: ValidationRules,
     rules: Sequence[Rule],
     stage: str,
+    slice_rows: int = SLICE_ROWS,
+    duplicates: pl.Series | None = None,
 ) -> Processed:
     """Run the plan's operations on ``frame`` (every rule column a string).
+
+    ``duplicates``: when ``frame`` is a slice of a longer table, its rows' duplicate
+    flags over the whole table (see :func:`process_records`).
 
     Raises:
         DataValidationError: a missing money column, a rule column of the wrong type, or
             a reserved column name, each naming the field.
     """
-    applied = tuple(r for r in rules if RULE_OPERATION[r.kind] in plan)
-    try:
+    applied = _applied(plan, rules)
+    with _as_data_error(stage):
         if "cleaning" in plan:
             return _pipeline(
-                frame, plan, roles=roles, validation=validation, rules=applied, stage=stage
+                frame,
+                plan,
+                roles=roles,
+                validation=validation,
+                rules=applied,
+                stage=stage,
+                slice_rows=slice_rows,
+                duplicates=duplicates,
             )
         if "normalization" in plan:
             return _normalize_only(frame, roles, applied)
         return _basic_validation(frame, validation)
+
+
+def _applied(plan: OperationPlan, rules: Sequence[Rule]) -> tuple[Rule, ...]:
+    """The user rules of the operations that run."""
+    return tuple(r for r in rules if RULE_OPERATION[r.kind] in plan)
+
+
+@contextlib.contextmanager
+def _as_data_error(stage: str) -> Iterator[None]:
+    """A bad table (a wrong column type, a reserved name) as the stage's data error."""
+    try:
+        yield
     except (TypeError, ValueError) as exc:
         if isinstance(exc, DataValidationError):
             raise
@@ -106,6 +209,8 @@ def _pipeline(
     validation: ValidationRules,
     rules: tuple[Rule, ...],
     stage: str,
+    slice_rows: int,
+    duplicates: pl.Series | None,
 ) -> Processed:
     missing = [f for f in roles.money if f not in frame.columns]
     if missing and frame.height:
@@ -119,7 +224,14 @@ def _pipeline(
     if "calculations" not in plan:
         used = dataclasses.replace(used, impressions=_NO_IMPRESSIONS)
     limits = validation if "filtering" in plan else _NO_LIMITS
-    records, rejects, stats = run_pipeline(frame, roles=used, validation=limits, rules=rules)
+    records, rejects, stats = run_pipeline(
+        frame,
+        roles=used,
+        validation=limits,
+        rules=rules,
+        slice_rows=slice_rows,
+        duplicates=duplicates,
+    )
     if "calculations" not in plan:
         dropped = [_NO_IMPRESSIONS, *(c for c in _CALCULATED if c not in frame.columns)]
         records = records.drop(dropped, strict=False)

@@ -10,7 +10,7 @@ import polars as pl
 from actorflow.actors.rules import FieldRoles, ValidationRules
 
 from ._operations import OperationPlan
-from ._process import Processed
+from ._process import ProcessedRecords
 
 _CLEANING_REJECTS = ("money", "duplicate")
 _NOT_AN_INTEGER = ": not an integer"
@@ -44,12 +44,12 @@ def warning_entries(warnings: Mapping[str, int]) -> list[dict[str, Any]]:
     return entries
 
 
-def _rejected_by(processed: Processed, names: Sequence[str]) -> dict[str, int]:
+def _rejected_by(processed: ProcessedRecords, names: Sequence[str]) -> dict[str, int]:
     return {k: v for k, v in processed.stats.rejected.items() if k in names}
 
 
 def per_operation(
-    processed: Processed,
+    processed: ProcessedRecords,
     plan: OperationPlan,
     *,
     roles: FieldRoles,
@@ -121,7 +121,7 @@ def operation_message(operation: str, entry: Mapping[str, Any]) -> str:
 
 
 def build_stats(
-    processed: Processed,
+    processed: ProcessedRecords,
     plan: OperationPlan,
     *,
     roles: FieldRoles,
@@ -161,9 +161,17 @@ def build_stats(
         "validation_rules": validation_as_dict(validation),
         "processing_month": processing_month,
     }
+    counts: dict[str, pl.Expr] = {}
     if "rpm" in records.columns and "calculations" in plan:
-        per_op["calculations"]["rpm_computed"] = records.height - records["rpm"].null_count()
+        counts["rpm_computed"] = pl.col("rpm").is_not_null().sum()
     if processing_month is not None and "month_year" in records.columns:
-        in_month = records.select((pl.col("month_year") == processing_month).sum()).item()
-        result["processing_month_records"] = int(in_month or 0)
+        counts["in_month"] = (pl.col("month_year") == processing_month).sum()
+    if counts:
+        # Streamed over records on disk: one column read at a time.
+        engine: Any = "streaming" if records.on_disk else "in-memory"
+        found = records.lazy().select(**counts).collect(engine=engine).row(0, named=True)
+        if "rpm_computed" in found:
+            per_op["calculations"]["rpm_computed"] = int(found["rpm_computed"] or 0)
+        if "in_month" in found:
+            result["processing_month_records"] = int(found["in_month"] or 0)
     return result

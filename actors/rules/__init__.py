@@ -46,7 +46,7 @@ from ._names import (
     normalize_name_expr,
     normalize_name_series,
 )
-from ._pipeline import PipelineResult, run_pipeline
+from ._pipeline import SLICE_ROWS, PipelineResult, duplicate_flags, run_pipeline
 from ._reference import ScalarPipelineResult, run_pipeline_scalar
 from ._registry import FieldExpr, Rule, RuleKind, RuleSet, ScalarRule
 from ._stats import BUILTIN_REJECT_RULES, PipelineStats
@@ -55,6 +55,7 @@ __all__ = [
     "BUILTIN_REJECT_RULES",
     "DATE_FORMATS",
     "MONEY_DTYPE",
+    "SLICE_ROWS",
     "FieldExpr",
     "FieldRoles",
     "PipelineResult",
@@ -75,6 +76,7 @@ __all__ = [
     "compute_rpm_expr",
     "compute_rpm_series",
     "dedupe",
+    "duplicate_flags",
     "duplicate_reason",
     "is_duplicate",
     "is_duplicate_expr",

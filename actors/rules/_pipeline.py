@@ -55,11 +55,13 @@ class PipelineResult(NamedTuple):
     stats: PipelineStats
 
 
-def _check_input(frame: pl.DataFrame, roles: FieldRoles, rules: Sequence[Rule]) -> None:
-    clashes = [c for c in frame.columns if c.startswith(_P)]
+def _check_input(
+    schema: Mapping[str, pl.DataType], roles: FieldRoles, rules: Sequence[Rule]
+) -> None:
+    columns = list(schema)
+    clashes = [c for c in columns if c.startswith(_P)]
     if clashes:
         raise ValueError(f"column names starting with {_P!r} are reserved: {clashes}")
-    columns = frame.columns
     string_roles = {
         *roles.money_fields(columns),
         *roles.date_fields(columns),
@@ -69,9 +71,9 @@ def _check_input(frame: pl.DataFrame, roles: FieldRoles, rules: Sequence[Rule]) 
         roles.impressions,
     }
     for name in sorted(string_roles & set(columns)):
-        if frame.schema[name] not in (pl.String, pl.Null):
+        if schema[name] not in (pl.String, pl.Null):
             raise TypeError(
-                f"column {name!r} is {frame.schema[name]}, the rules take strings: read CSV "
+                f"column {name!r} is {schema[name]}, the rules take strings: read CSV "
                 "with infer_schema=False (JSON values with str())"
             )
     names = [r.name for r in rules]
@@ -120,13 +122,16 @@ def run_pipeline(
     validation: ValidationRules | None = None,
     rules: Iterable[Rule] = (),
     slice_rows: int = SLICE_ROWS,
+    duplicates: pl.Series | None = None,
 ) -> PipelineResult:
     """Run cleaning, normalization, calculations and filtering on a table of strings.
 
     The vectorized twin of :func:`run_pipeline_scalar`: same records, rejects and stats.
     A table longer than ``slice_rows`` is processed in slices of that many rows, after
     one pass over the whole table finds the duplicates; user rules must therefore
-    compute a row from that row alone, which their scalar spec already says.
+    compute a row from that row alone, which their scalar spec already says. A caller
+    that holds only a slice of a longer table (read from disk, say) gives the slice's
+    ``duplicates``, found by :func:`duplicate_flags` over the whole table.
 
     Args:
         frame: the input, every rule column a string (CSV read with ``infer_schema=False``).
@@ -134,6 +139,8 @@ def run_pipeline(
         validation: the filtering limits.
         rules: user rules, run after the built-in rules of their step, in order.
         slice_rows: the most rows processed at once.
+        duplicates: the duplicate flag of each row, from :func:`duplicate_flags` over
+            the whole table this frame is a slice of; by default found in ``frame``.
 
     Returns:
         ``(records, rejects, stats)``. Records keep input order, money as
@@ -142,23 +149,24 @@ def run_pipeline(
 
     Raises:
         TypeError: a rule column is not a string column.
-        ValueError: reserved or clashing column or rule names, or ``slice_rows`` < 1.
+        ValueError: reserved or clashing column or rule names, ``slice_rows`` < 1, or
+            ``duplicates`` not one flag per row.
     """
     if slice_rows < 1:
         raise ValueError(f"slice_rows must be at least 1, got {slice_rows}")
+    if duplicates is not None and len(duplicates) != frame.height:
+        raise ValueError(f"{len(duplicates)} duplicate flags for {frame.height} rows")
     roles, validation, user = roles or FieldRoles(), validation or ValidationRules(), tuple(rules)
-    plan = _Plan(frame, roles, validation, user)
-    # An all-null column (JSON with no value, say) has dtype Null: make it strings.
-    untyped = [c for c, dtype in frame.schema.items() if dtype == pl.Null]
-    if untyped:
-        frame = frame.with_columns(pl.col(c).cast(pl.String) for c in untyped)
+    plan = _Plan(frame.schema, roles, validation, user)
+    frame = _typed(frame.lazy(), frame.schema).collect() if _untyped(frame.schema) else frame
     if frame.height <= slice_rows:
-        return _run(plan, frame)
-    duplicates = plan.duplicates(frame)
+        return _run(plan, frame, duplicates)
+    if duplicates is None:
+        duplicates = plan.duplicates(frame.lazy())
     parts = [
         # A plan per slice: building the query records its warnings and visible columns.
         _run(
-            _Plan(frame, roles, validation, user),
+            _Plan(frame.schema, roles, validation, user),
             frame.slice(offset, slice_rows),
             duplicates.slice(offset, slice_rows),
         )
@@ -173,9 +181,33 @@ def run_pipeline(
     )
 
 
+def duplicate_flags(
+    table: pl.LazyFrame, *, roles: FieldRoles | None = None, rules: Iterable[Rule] = ()
+) -> pl.Series:
+    """Which rows of ``table`` the cleaning rejects as duplicates: the one rule that looks
+    across rows, found over the whole table before it is processed a slice at a time.
+
+    Only the id and money columns are read, so over a scan of files on disk this holds
+    two columns, not the table.
+    """
+    schema = table.collect_schema()
+    plan = _Plan(schema, roles or FieldRoles(), ValidationRules(), tuple(rules))
+    return plan.duplicates(_typed(table, schema))
+
+
+def _untyped(schema: Mapping[str, pl.DataType]) -> list[str]:
+    return [c for c, dtype in schema.items() if dtype == pl.Null]
+
+
+def _typed(table: pl.LazyFrame, schema: Mapping[str, pl.DataType]) -> pl.LazyFrame:
+    """An all-null column (JSON with no value, say) has dtype Null: make it strings."""
+    untyped = _untyped(schema)
+    return table.with_columns(pl.col(c).cast(pl.String) for c in untyped) if untyped else table
+
+
 def _run(plan: _Plan, frame: pl.DataFrame, duplicates: pl.Series | None = None) -> PipelineResult:
     """The pipeline on one table (or one slice, with its rows' duplicate flags)."""
-    lf = plan.start(frame)
+    lf = plan.start(frame.lazy())
     if duplicates is not None:
         lf = lf.with_columns(duplicates.alias(_DUP))
     lf = plan.calculate(plan.normalize(plan.clean(plan.value_rules(lf, duplicates is None))))
@@ -219,13 +251,13 @@ class _Plan:
 
     def __init__(
         self,
-        frame: pl.DataFrame,
+        schema: Mapping[str, pl.DataType],
         roles: FieldRoles,
         validation: ValidationRules,
         user: tuple[Rule, ...],
     ) -> None:
-        _check_input(frame, roles, user)
-        self.columns = frame.columns
+        _check_input(schema, roles, user)
+        self.columns = list(schema)
         self.roles = roles
         self.validation = validation
         self.user = user
@@ -274,13 +306,13 @@ class _Plan:
         """The working columns of the warning flags, in :attr:`warnings` order."""
         return [_warning_column(i) for i in range(len(self.warnings))]
 
-    def start(self, frame: pl.DataFrame) -> pl.LazyFrame:
+    def start(self, frame: pl.LazyFrame) -> pl.LazyFrame:
         """The query's input, with the columns the records always have (null if absent)."""
         absent = [c for c in input_defaults(self.roles) if c not in self.columns]
         absent += [
             f for r in self.user if (f := r.field) and f not in self.columns and f not in absent
         ]
-        return frame.lazy().with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in absent)
+        return frame.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in absent)
 
     def value_rules(self, lf: pl.LazyFrame, find_duplicates: bool = True) -> pl.LazyFrame:
         """The built-in rules of one raw value, in two parallel steps.
@@ -307,7 +339,7 @@ class _Plan:
             *(_whole(normalize_currency_series, f) for f in roles.currency_fields(columns)),
         )
 
-    def duplicates(self, frame: pl.DataFrame) -> pl.Series:
+    def duplicates(self, frame: pl.LazyFrame) -> pl.Series:
         """The duplicate flag of every row of ``frame``: the one rule that looks across
         rows, so a table processed in slices gets it from the whole table first."""
         money_failed = self._money_failed(clean_money_expr(pl.col(f)) for f in self.money)

@@ -10,6 +10,7 @@ insights stage's totals so the insights agent is held to the same numbers.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 
@@ -30,6 +31,14 @@ RECORD_COLUMNS = [
     "source",
 ]  # fmt: skip
 INPUT_COLUMNS = ["id", "podcast_name", "revenue", "impressions", "date", "currency", "source"]
+#: Set by ``pipeline.py --spill-over-mb`` / ``--slice-rows``: the extractor's and the
+#: processor's params of those names (absent: their defaults).
+SPILL_ENV, SLICE_ENV = "ACTORFLOW_BENCH_SPILL_OVER_MB", "ACTORFLOW_BENCH_SLICE_ROWS"
+
+
+def tuning(name: str, env: str, kind: type[float] | type[int]) -> dict[str, Any]:
+    value = os.environ.get(env)
+    return {} if value is None else {name: kind(value)}
 
 
 def workflow(path: Path, with_insights: bool) -> dict[str, Any]:
@@ -41,6 +50,7 @@ def workflow(path: Path, with_insights: bool) -> dict[str, Any]:
             "params": {
                 "sources": [{"type": "file", "name": "input", "path": str(path)}],
                 "source_column": "_extracted_from",
+                **tuning("spill_over_mb", SPILL_ENV, float),
             },
             "timeout_s": 3600,
         },
@@ -49,6 +59,7 @@ def workflow(path: Path, with_insights: bool) -> dict[str, Any]:
             "agent": "processor",
             "task": "clean, normalize, calculate and filter",
             "depends_on": ["extract"],
+            "params": tuning("slice_rows", SLICE_ENV, int),
             "timeout_s": 3600,
         },
     ]
@@ -59,16 +70,17 @@ def workflow(path: Path, with_insights: bool) -> dict[str, Any]:
     return {"name": "revenue-benchmark", "stages": stages}
 
 
-def write_csv(frame: pl.DataFrame, path: Path) -> None:
+def write_csv(records: pl.LazyFrame, path: Path) -> None:
     """CSV as the references write it: an empty string and null both print as nothing.
 
     (The csv module, and so the plain-Python reference, cannot tell them apart; a
-    currency of spaces normalizes to "".)
+    currency of spaces normalizes to "".) Streamed: records on disk are written a batch
+    at a time, never held whole.
     """
-    strings = [name for name, dtype in frame.schema.items() if dtype == pl.String]
-    frame.with_columns(
+    strings = [name for name, dtype in records.collect_schema().items() if dtype == pl.String]
+    records.with_columns(
         pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in strings
-    ).write_csv(path)
+    ).sink_csv(path)
 
 
 def cents_str(cents: int) -> str:
@@ -84,14 +96,14 @@ def rpm_cents(cents: int, impressions: int) -> int:
     return quotient
 
 
-def aggregates(records: pl.DataFrame) -> dict[str, Any]:
+def aggregates(records: pl.LazyFrame) -> dict[str, Any]:
     cents = (pl.col("revenue") * 100).cast(pl.Int128)
     kept = records.select(
         cents.alias("cents"),
         pl.col("impressions").cast(pl.Int64),
         "month_year",
         "podcast_name",
-    )
+    ).collect()
     total_cents = int(kept["cents"].sum() or 0)
     total_impressions = int(kept["impressions"].sum() or 0)
     by_month = (
@@ -105,7 +117,7 @@ def aggregates(records: pl.DataFrame) -> dict[str, Any]:
         .sort(["cents", "podcast_name"], descending=[True, False])
     )
     return {
-        "record_count": records.height,
+        "record_count": kept.height,
         "total_revenue": cents_str(total_cents),
         "total_impressions": total_impressions,
         "overall_rpm": (
@@ -132,7 +144,7 @@ def register(rt: Runtime) -> bool:
     return True
 
 
-def run(path: Path, out_dir: Path) -> dict[str, int]:
+def run(path: Path, out_dir: Path) -> dict[str, Any]:
     out_dir.mkdir(parents=True, exist_ok=True)
     with Runtime() as rt:
         with_insights = register(rt)
@@ -143,8 +155,9 @@ def run(path: Path, out_dir: Path) -> dict[str, int]:
     if not result.ok:
         raise SystemExit(f"run {result.status}: {result.error}")
     processed = result.output("process")
-    records = processed["records"].frame.select(RECORD_COLUMNS)
-    rejects = processed["rejects"].frame.select([*INPUT_COLUMNS, "rule", "reason"])
+    # Lazy: a big input was read to disk, and so were the processed records.
+    records = processed["records"].lazy().select(RECORD_COLUMNS)
+    rejects = processed["rejects"].lazy().select([*INPUT_COLUMNS, "rule", "reason"])
     write_csv(records, out_dir / "records.csv")
     write_csv(rejects, out_dir / "rejects.csv")
     doc = aggregates(records)
@@ -153,8 +166,9 @@ def run(path: Path, out_dir: Path) -> dict[str, int]:
     (out_dir / "aggregates.json").write_text(
         json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
-    return {"rows_in": records.height + rejects.height, "rows_out": records.height,
-            "rejects": rejects.height}  # fmt: skip
+    kept, rejected = len(processed["records"]), len(processed["rejects"])
+    return {"rows_in": kept + rejected, "rows_out": kept, "rejects": rejected,
+            "on_disk": processed["records"].on_disk}  # fmt: skip
 
 
 def check_insights(insights: Any, doc: dict[str, Any]) -> None:
