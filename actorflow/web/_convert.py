@@ -55,7 +55,8 @@ def run_error(error: ErrorInfo | None) -> RunError | None:
 def records_json(records: Records, rows: int | None) -> dict[str, Any]:
     """A table: ``{"type": "records", "count", "columns", "rows", "truncated"}``."""
     count = len(records)
-    frame = records.frame if rows is None or count <= rows else records.frame.head(rows)
+    # Only the rows shown are read (records on disk are not read whole for a preview).
+    frame = records.frame if rows is None or count <= rows else records.head(rows).frame
     return {
         "type": "records",
         "count": count,
