@@ -341,10 +341,30 @@ class _Plan:
 
     def duplicates(self, frame: pl.LazyFrame) -> pl.Series:
         """The duplicate flag of every row of ``frame``: the one rule that looks across
-        rows, so a table processed in slices gets it from the whole table first."""
-        money_failed = self._money_failed(clean_money_expr(pl.col(f)) for f in self.money)
-        flags = self._duplicate_flags(money_failed)
-        return self.start(frame).select(flags).collect().to_series()
+        rows, so a table processed in slices gets it from the whole table first.
+
+        Only an id seen more than once can make a duplicate. Those rows are found by a
+        group count over the ids' 64-bit hashes, which polars runs on every core (a
+        collision only adds rows to check), and the rule itself, money cleaning
+        included, runs on them alone: every row of such an id is among them, in order.
+        (10M rows: 0.5 s instead of 3.5 s for the rule over every row, whose
+        first-occurrence pass runs on one core.)
+        """
+        record_id = pl.col(self.roles.id)
+        has_id = record_id.is_not_null() & (record_id != "")
+        table = self.start(frame).select(self.roles.id, *self.money).collect()
+        key = pl.when(has_id).then(record_id.hash()).alias(_DUP)
+        # A lazy query: the same window run eagerly took twice as long (measured).
+        repeated = (
+            table.lazy().select(key).select(pl.col(_DUP).is_not_null() & (pl.len().over(_DUP) > 1))
+        )
+        rows = repeated.collect().to_series().arg_true()
+        flags = pl.repeat(False, table.height, dtype=pl.Boolean, eager=True).alias(_DUP)
+        if rows.len():
+            money_failed = self._money_failed(clean_money_expr(pl.col(f)) for f in self.money)
+            found = table[rows].select(self._duplicate_flags(money_failed)).to_series()
+            flags = flags.scatter(rows, found)
+        return flags
 
     @staticmethod
     def _money_failed(cleaned: Iterable[pl.Expr]) -> pl.Expr:
