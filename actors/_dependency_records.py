@@ -3,7 +3,7 @@ them (processing, insights)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeGuard
 
 import polars as pl
@@ -77,17 +77,3 @@ def dependency_records(name: str, output: Any, *, stage: str) -> Records | None:
         return records_of(output)
     except DataValidationError as exc:
         raise DataValidationError(f"stage {stage!r}, output of {name!r}: {exc}") from None
-
-
-def stack(
-    parts: Sequence[Records], columns: Callable[[Sequence[str]], Sequence[str]] | None = None
-) -> pl.DataFrame:
-    """The parts' records in order, one table (missing columns null); one part as it is.
-
-    ``columns`` picks, from all the columns, the ones to read from records on disk: a
-    stage that reads a few columns of a big table holds only those in memory.
-    """
-    records = Records.concat(parts) if len(parts) > 1 else parts[0]
-    if records.on_disk and columns is not None:
-        return records.lazy().select(columns(records.columns)).collect()
-    return records.frame

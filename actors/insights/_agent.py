@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import polars as pl
 
 from actorflow.actors import Agent, StageRequest
+from actorflow.contracts import Records
 
-from ._build import Report, build_report, columns_read
+from ._build import Report, build_report
 from ._charts import load_matplotlib, revenue_by_month_svg, top_svg
 from ._inputs import collect_input
 from ._markdown import render_markdown
@@ -35,7 +35,7 @@ def render_charts(report: Report) -> dict[str, str]:
 
 
 def summarise(
-    frame: pl.DataFrame,
+    frame: pl.DataFrame | Records,
     *,
     stats: Mapping[str, Mapping[str, Any]] | None = None,
     params: InsightsParams | None = None,
@@ -109,15 +109,11 @@ class InsightsAgent(Agent):
         request.raise_if_cancelled()
         params = parse_params(request.params, stage=stage)
         collected = collect_input(
-            request.dependencies,
-            request.stage.depends_on,
-            stage=stage,
-            inputs=params.inputs,
-            columns=functools.partial(columns_read, params),
+            request.dependencies, request.stage.depends_on, stage=stage, inputs=params.inputs
         )
-        request.report_progress(0.1, f"{collected.frame.height} records")
+        request.report_progress(0.1, f"{len(collected.records)} records")
 
-        report = build_report(collected.frame, stats=collected.stats, params=params, stage=stage)
+        report = build_report(collected.records, stats=collected.stats, params=params, stage=stage)
         request.report_progress(0.4, f"{len(report.insights)} insights")
         request.raise_if_cancelled()
         charts = render_charts(report)

@@ -9,7 +9,7 @@ from typing import Any
 
 import polars as pl
 
-from actorflow.contracts import DataValidationError
+from actorflow.contracts import DataValidationError, Records
 
 from . import _sentences as say
 from ._compute import (
@@ -17,6 +17,7 @@ from ._compute import (
     Breakdown,
     Group,
     Period,
+    Table,
     Totals,
     by_dimension,
     by_period,
@@ -127,17 +128,17 @@ def columns_read(params: InsightsParams, columns: Sequence[str]) -> list[str]:
     }
     if params.period_field not in columns:
         wanted.add(params.date_field)
-    return [c for c in columns if c in wanted]
+    return [c for c in columns if c in wanted and c != PERIOD_COLUMN]
 
 
-def _chosen_dimensions(frame: pl.DataFrame, params: InsightsParams, stage: str) -> list[str]:
+def _chosen_dimensions(table: Table, params: InsightsParams, stage: str) -> list[str]:
     if params.dimensions is None:
-        return dimensions_present(frame, DEFAULT_DIMENSIONS)
-    missing = [d for d in params.dimensions if d not in frame.columns]
+        return dimensions_present(table, DEFAULT_DIMENSIONS)
+    missing = [d for d in params.dimensions if d not in table.schema]
     if missing:
         raise DataValidationError(
             f"stage {stage!r}: params.dimensions names {missing}, which the records lack "
-            f"(columns: {list(frame.columns)})"
+            f"(columns: {table.columns})"
         )
     return list(params.dimensions)
 
@@ -176,7 +177,7 @@ def _period_insights(periods: list[Period], month: str | None) -> list[dict[str,
 
 
 def build_report(
-    frame: pl.DataFrame,
+    frame: pl.DataFrame | Records,
     *,
     stats: Mapping[str, Mapping[str, Any]],
     params: InsightsParams,
@@ -184,23 +185,26 @@ def build_report(
 ) -> Report:
     """Compute every insight over ``frame`` (processed records) and the processing stats.
 
+    Each figure is a polars query; over records on disk they are streamed from the
+    files, so the summary holds its groups in memory, not the table.
+
     Raises:
         DataValidationError: the money field is missing or not exact money, or a named
             dimension is missing.
     """
     with localcontext(EXACT):
-        return _build(frame, stats=stats, params=params, stage=stage)
+        return _build(Table.of(frame), stats=stats, params=params, stage=stage)
 
 
 def _build(
-    frame: pl.DataFrame,
+    table: Table,
     *,
     stats: Mapping[str, Mapping[str, Any]],
     params: InsightsParams,
     stage: str,
 ) -> Report:
     warnings: list[dict[str, Any]] = []
-    frame, unparsed = money_column(frame, params.value_field, stage=stage)
+    table, unparsed = money_column(table, params.value_field, stage=stage)
     if unparsed:
         warnings.append(
             {
@@ -212,23 +216,26 @@ def _build(
             }
         )
     value = params.value_field
-    if frame.get_column(value).null_count():
-        frame = frame.filter(pl.col(value).is_not_null())
-    frame = with_period(frame, params.period_field, params.date_field)
-    dims = _chosen_dimensions(frame, params, stage)
+    table = table.change(table.query.filter(pl.col(value).is_not_null()))
+    table = with_period(table, params.period_field, params.date_field)
+    dims = _chosen_dimensions(table, params, stage)
     quality = data_quality(stats)
     month = quality["processing_month"] if quality else None
 
-    t = totals(frame, value)
-    periods = by_period(frame, value, t.revenue)
-    groups = {d: by_dimension(frame, d, value, t.revenue, limit=params.max_groups) for d in dims}
+    t = totals(table, value)
+    periods = by_period(table, value, t.revenue)
+    groups = {d: by_dimension(table, d, value, t.revenue, limit=params.max_groups) for d in dims}
     tops = {d: b.groups[: params.top_n] for d, b in groups.items()}
     name_dim = next((d for d in _NAME_DIMENSIONS if d in dims), None)
     outliers = find_outliers(
-        frame, value, threshold=params.outlier_threshold, limit=params.max_outliers
+        # Outlier rows show these columns only: the others are never read.
+        table.change(table.query.select(*columns_read(params, table.columns), PERIOD_COLUMN)),
+        value,
+        threshold=params.outlier_threshold,
+        limit=params.max_outliers,
     )
     outlier_rows = _outlier_rows(outliers, params, name_dim)
-    currencies = currency_counts(frame)
+    currencies = currency_counts(table)
 
     insights = [
         _insight(

@@ -3,6 +3,10 @@
 Every sum is a polars sum over ``Decimal(38, 2)`` (an exact 128-bit count of cents);
 averages, shares and changes are Decimal arithmetic on those sums. Nothing goes through a
 float.
+
+Each figure is one polars query over a :class:`Table`. Over records on disk the queries
+are streamed from the files, a batch at a time, so a summary of any size holds only its
+groups in memory (the outliers' median excepted: it sorts the money column).
 """
 
 from __future__ import annotations
@@ -10,15 +14,51 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
 
 import polars as pl
 
 from actorflow.actors.rules import compute_rpm, parse_impressions_expr
+from actorflow.contracts import Records
 
 from ._format import CENT, percent
 
 _ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _PERIOD = "__insights_period"
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """The records a report is computed over: a lazy query and how to run it.
+
+    Attributes:
+        query: the records.
+        schema: their columns and types.
+        streaming: run queries with polars' streaming engine (records on disk).
+    """
+
+    query: pl.LazyFrame
+    schema: pl.Schema
+    streaming: bool = False
+
+    @classmethod
+    def of(cls, records: pl.DataFrame | Records) -> Table:
+        if isinstance(records, Records):
+            return cls(records.lazy(), pl.Schema(records.schema), records.on_disk)
+        return cls(records.lazy(), records.schema)
+
+    @property
+    def columns(self) -> list[str]:
+        return self.schema.names()
+
+    def collect(self, query: pl.LazyFrame) -> pl.DataFrame:
+        """Run a query over this table (built from :attr:`query`)."""
+        engine: Any = "streaming" if self.streaming else "in-memory"
+        return query.collect(engine=engine)
+
+    def change(self, query: pl.LazyFrame) -> Table:
+        """The same table read through ``query`` (built from :attr:`query`)."""
+        return Table(query, query.collect_schema(), self.streaming)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,49 +100,55 @@ def _decimal(value: object) -> Decimal:
     return Decimal(0).quantize(CENT) if value is None else Decimal(str(value)).quantize(CENT)
 
 
-def totals(frame: pl.DataFrame, value: str, impressions: str = "impressions") -> Totals:
+def totals(table: Table, value: str, impressions: str = "impressions") -> Totals:
     """Count, total and average revenue, total impressions and the overall rpm."""
-    count = frame.height
-    revenue = _decimal(frame[value].sum()) if count else Decimal("0.00")
+    figures = [pl.len().alias("count"), pl.col(value).sum().alias("revenue")]
+    dtype = table.schema.get(impressions)
+    counted = dtype is not None and (dtype.is_integer() or dtype == pl.String)
+    if counted:
+        column = pl.col(impressions)
+        parsed = parse_impressions_expr(column) if dtype == pl.String else column
+        figures.append(parsed.cast(pl.Int128).sum().alias("impressions"))
+    found = table.collect(table.query.select(figures)).row(0, named=True)
+    count = int(found["count"])
+    revenue = _decimal(found["revenue"]) if count else Decimal("0.00")
     average = (revenue / count).quantize(CENT, rounding=ROUND_HALF_EVEN) if count else None
     shown: int | None = None
     rpm: Decimal | None = None
-    dtype = frame.schema.get(impressions)
-    if dtype is not None and (dtype.is_integer() or dtype == pl.String):
-        column = pl.col(impressions)
-        parsed = parse_impressions_expr(column) if dtype == pl.String else column
-        total = frame.select(parsed.cast(pl.Int128).sum()).item()
-        shown = int(total or 0)
+    if counted:
+        shown = int(found["impressions"] or 0)
         rpm = compute_rpm(revenue, shown)
     return Totals(count, revenue, average, shown, rpm)
 
 
-def with_period(frame: pl.DataFrame, period: str, date: str) -> pl.DataFrame:
+def with_period(table: Table, period: str, date: str) -> Table:
     """Add the working period column: ``period`` as given, else ``YYYY-MM`` of ``date``."""
-    if frame.schema.get(period) == pl.String:
+    schema = table.schema
+    if schema.get(period) == pl.String:
         expr = pl.col(period)  # (a cast to the same type would copy the column)
-    elif frame.schema.get(period) is not None:
+    elif schema.get(period) is not None:
         expr = pl.col(period).cast(pl.String)
-    elif frame.schema.get(date) == pl.String:
+    elif schema.get(date) == pl.String:
         iso = pl.col(date).str.contains(_ISO_DATE)
         expr = pl.when(iso).then(pl.col(date).str.slice(0, 7))
     else:
         expr = pl.lit(None, pl.String)
-    return frame.with_columns(expr.alias(_PERIOD))
+    return table.change(table.query.with_columns(expr.alias(_PERIOD)))
 
 
-def _groups(frame: pl.DataFrame, key: str, value: str) -> list[tuple[str | None, Decimal, int]]:
-    grouped = frame.group_by(key).agg(pl.col(value).sum().alias("revenue"), pl.len().alias("n"))
+def _groups(table: Table, key: str, value: str) -> list[tuple[str | None, Decimal, int]]:
+    query = table.query.group_by(key).agg(pl.col(value).sum().alias("revenue"), pl.len().alias("n"))
+    grouped = table.collect(query)
     return [(None if k is None else str(k), _decimal(r), int(n)) for k, r, n in grouped.iter_rows()]
 
 
-def by_period(frame: pl.DataFrame, value: str, total: Decimal) -> list[Period]:
+def by_period(table: Table, value: str, total: Decimal) -> list[Period]:
     """Revenue per period, ascending, the records without a period last.
 
     Each period's change is against the period before it in this list (the previous one
     with records, which is the previous month unless months are missing).
     """
-    rows = sorted(_groups(frame, _PERIOD, value), key=lambda g: (g[0] is None, g[0] or ""))
+    rows = sorted(_groups(table, _PERIOD, value), key=lambda g: (g[0] is None, g[0] or ""))
     periods: list[Period] = []
     before: Period | None = None
     for key, revenue, count in rows:
@@ -145,7 +191,7 @@ class Breakdown:
 
 
 def by_dimension(
-    frame: pl.DataFrame, dimension: str, value: str, total: Decimal, *, limit: int
+    table: Table, dimension: str, value: str, total: Decimal, *, limit: int
 ) -> Breakdown:
     """Revenue per value of ``dimension``, largest first, the tail past ``limit`` summed.
 
@@ -153,8 +199,8 @@ def by_dimension(
     one sort, and only ``limit`` groups become Python objects.
     """
     key = pl.col(dimension).cast(pl.String)
-    grouped = (
-        frame.group_by(key.alias("key"))
+    grouped = table.collect(
+        table.query.group_by(key.alias("key"))
         .agg(pl.col(value).sum().alias("revenue"), pl.len().alias("n"))
         .with_columns(pl.col("revenue").fill_null(0))
     )
@@ -173,15 +219,14 @@ def by_dimension(
     return Breakdown(groups, others, lacking, present.height)
 
 
-def currency_counts(frame: pl.DataFrame, column: str = "currency") -> dict[str, int]:
+def currency_counts(table: Table, column: str = "currency") -> dict[str, int]:
     """Currency codes (case and surrounding space ignored) and their records, most first."""
-    if frame.schema.get(column) != pl.String:
+    if table.schema.get(column) != pl.String:
         return {}
     # Counted by the codes as written first: the few distinct ones are then normalized
     # and merged, instead of normalizing every record's code.
     counts = (
-        frame.group_by(column)
-        .len()
+        table.collect(table.query.group_by(column).len())
         .select(pl.col(column).str.strip_chars().str.to_uppercase(), "len")
         .filter(pl.col(column).is_not_null() & (pl.col(column) != ""))
         .group_by(column)
@@ -191,9 +236,9 @@ def currency_counts(frame: pl.DataFrame, column: str = "currency") -> dict[str, 
     return {str(k): int(n) for k, n in counts.iter_rows()}
 
 
-def dimensions_present(frame: pl.DataFrame, wanted: Sequence[str]) -> list[str]:
+def dimensions_present(table: Table, wanted: Sequence[str]) -> list[str]:
     """The wanted dimensions the table has, in order."""
-    return [d for d in wanted if d in frame.columns]
+    return [d for d in wanted if d in table.schema]
 
 
 PERIOD_COLUMN = _PERIOD

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,11 +12,12 @@ from actorflow.actors._dependency_records import (
     check_inputs,
     dependency_records,
     missing_dependency,
-    stack,
     succeeded,
 )
 from actorflow.actors.rules import MONEY_DTYPE, clean_money_expr
 from actorflow.contracts import DataValidationError, Records, StageOutcome, thaw
+
+from ._compute import Table
 
 
 @dataclass(slots=True)
@@ -24,12 +25,13 @@ class InsightsInput:
     """The records to summarise and what the processing stages said about them.
 
     Attributes:
-        frame: every dependency's records, stacked in dependency order.
+        records: every dependency's records, stacked in dependency order (on disk if
+            any of them is).
         stats: the ``stats`` of each dependency output that has them, by stage.
         warnings: dependencies that failed or had no records.
     """
 
-    frame: pl.DataFrame
+    records: Records
     stats: dict[str, dict[str, Any]] = field(default_factory=dict)
     warnings: list[dict[str, Any]] = field(default_factory=list)
 
@@ -40,7 +42,6 @@ def collect_input(
     *,
     stage: str,
     inputs: Sequence[str] | None = None,
-    columns: Callable[[Sequence[str]], Sequence[str]] | None = None,
 ) -> InsightsInput:
     """Stack the records of the dependencies that succeeded and gather their stats.
 
@@ -52,15 +53,13 @@ def collect_input(
             output carries processing ``stats`` if any does (so a stage depending on both
             the extraction and the processing does not count every record twice), else
             every one with records.
-        columns: the columns to read of records on disk (see ``stack``); all of them
-            from records in memory.
 
     Raises:
         DataValidationError: an unknown name in ``inputs``, or no records at all.
     """
     check_inputs(inputs, order, stage=stage)
     found: dict[str, Records] = {}
-    collected = InsightsInput(pl.DataFrame())
+    collected = InsightsInput(Records())
     for name in order:
         outcome = dependencies.get(name)
         if not succeeded(outcome):
@@ -85,11 +84,12 @@ def collect_input(
             f"{list(inputs if inputs is not None else order)} produced Records (an output "
             "that is Records or has a 'records' key)"
         )
-    collected.frame = stack([found[n] for n in chosen], columns)
+    parts = [found[n] for n in chosen]
+    collected.records = parts[0] if len(parts) == 1 else Records.concat(parts)
     return collected
 
 
-def money_column(frame: pl.DataFrame, name: str, *, stage: str) -> tuple[pl.DataFrame, int]:
+def money_column(table: Table, name: str, *, stage: str) -> tuple[Table, int]:
     """Make ``name`` an exact ``Decimal(38, 2)`` column.
 
     Decimals and integers are taken as they are; text (records that were not processed)
@@ -97,27 +97,29 @@ def money_column(frame: pl.DataFrame, name: str, *, stage: str) -> tuple[pl.Data
     left out of the sums and counted.
 
     Returns:
-        The frame and how many non-null values could not be read as money.
+        The table and how many non-null values could not be read as money.
 
     Raises:
         DataValidationError: the column is missing, or is a float or another type.
     """
-    dtype = frame.schema.get(name)
+    dtype = table.schema.get(name)
+    column = pl.col(name)
     if dtype is None:
-        if frame.height == 0:
-            return frame.with_columns(pl.lit(None, MONEY_DTYPE).alias(name)), 0
+        if table.collect(table.query.select(pl.len())).item() == 0:
+            return table.change(table.query.with_columns(pl.lit(None, MONEY_DTYPE).alias(name))), 0
         raise DataValidationError(
             f"stage {stage!r}: the records have no money field {name!r} "
-            f"(columns: {list(frame.columns)}); set params.value_field"
+            f"(columns: {table.columns}); set params.value_field"
         )
     if dtype == MONEY_DTYPE:
-        return frame, 0  # processed records: nothing to convert (a cast would copy)
+        return table, 0  # processed records: nothing to convert (a cast would copy)
     if isinstance(dtype, pl.Decimal) or dtype.is_integer() or dtype == pl.Null:
-        return frame.with_columns(pl.col(name).cast(MONEY_DTYPE)), 0
+        return table.change(table.query.with_columns(column.cast(MONEY_DTYPE))), 0
     if dtype == pl.String:
-        cleaned = frame.with_columns(clean_money_expr(pl.col(name)).alias(name))
-        unread = frame[name].null_count()
-        return cleaned, cleaned[name].null_count() - unread
+        cleaned = clean_money_expr(column)
+        counts = table.query.select(column.null_count(), cleaned.null_count().alias("after"))
+        unread, after = table.collect(counts).row(0)
+        return table.change(table.query.with_columns(cleaned.alias(name))), after - unread
     raise DataValidationError(
         f"stage {stage!r}: money field {name!r} is {dtype}; it must be a Decimal, an integer "
         "or text (money is never a float: process the records first)"

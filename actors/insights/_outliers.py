@@ -20,6 +20,8 @@ from decimal import Decimal
 
 import polars as pl
 
+from ._compute import Table
+
 _CONSISTENCY = 0.6745  # the 0.75 quantile of the standard normal
 _MEAN_AD_SCALE = 1.253314  # sqrt(pi / 2): mean absolute deviation to MAD on normal data
 _Z = "__insights_z"
@@ -57,7 +59,7 @@ def _median_of_sorted(values: pl.Series) -> int:
 
 
 def find_outliers(
-    frame: pl.DataFrame, value: str, *, threshold: float = 3.5, limit: int = 10
+    frame: pl.DataFrame | Table, value: str, *, threshold: float = 3.5, limit: int = 10
 ) -> Outliers:
     """Score every record's ``value`` (a ``Decimal(38, 2)`` column) and keep the outliers.
 
@@ -67,9 +69,12 @@ def find_outliers(
         threshold: ``|z|`` above this is an outlier.
         limit: how many outlier rows to return (all are counted).
     """
-    cents = frame.get_column(value).to_physical()
+    table = frame if isinstance(frame, Table) else Table.of(frame)
+    # The exact median needs the money column whole; of the other columns only the
+    # rows listed are read.
+    cents = table.collect(table.query.select(value)).to_series().to_physical()
     present = cents.drop_nulls().sort()
-    empty = frame.clear().with_columns(pl.lit(None, pl.Float64).alias("z"))
+    empty = pl.DataFrame(schema=table.schema).with_columns(pl.lit(None, pl.Float64).alias("z"))
     if present.len() == 0:
         return Outliers(None, None, "mad", threshold, 0, empty)
     median2 = _median_of_sorted(present)  # twice the median, in cents
@@ -94,5 +99,13 @@ def find_outliers(
     )
     flagged = scored.with_row_index(_ROW).filter(pl.col(_Z).abs() > threshold)
     top = flagged.sort([pl.col(_Z).abs(), pl.col(_ROW)], descending=[True, False]).head(limit)
-    rows = frame[top.get_column(_ROW)].with_columns(top.get_column(_Z).round(2).alias("z"))
+    listed = table.collect(
+        table.query.with_row_index(_ROW).filter(pl.col(_ROW).is_in(top.get_column(_ROW).implode()))
+    )
+    rows = (
+        top.select(_ROW)
+        .join(listed, on=_ROW, how="left", maintain_order="left")
+        .drop(_ROW)
+        .with_columns(top.get_column(_Z).round(2).alias("z"))
+    )
     return Outliers(median, mad, scale, threshold, flagged.height, rows)
