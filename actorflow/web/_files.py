@@ -6,14 +6,16 @@ import asyncio
 import re
 import shutil
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 import msgspec
-import polars as pl
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
+
+from actorflow.contracts import Records
 
 from ._contracts import UploadResponse
 from ._convert import tables, to_json
@@ -25,6 +27,8 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 #: What the extraction reads (its formats come from the extension).
 UPLOAD_SUFFIXES = frozenset({".csv", ".tsv", ".json", ".jsonl", ".ndjson", ".txt", ".text", ".log"})
 _CHUNK = 256 * 1024
+#: Rows written to a CSV download at a time.
+_CSV_ROWS = 100_000
 
 
 def _attachment(name: str) -> dict[str, str]:
@@ -32,9 +36,18 @@ def _attachment(name: str) -> dict[str, str]:
 
 
 async def results(
-    service: WebService, run_id: str, fmt: str, stage: str | None, table: str | None
-) -> web.Response:
+    request: web.Request,
+    service: WebService,
+    run_id: str,
+    *,
+    fmt: str,
+    stage: str | None,
+    table: str | None,
+) -> web.StreamResponse:
     """A finished run's outputs: all of them as JSON, or one record table as CSV.
+
+    The CSV is streamed a slice of rows at a time, so a big table (records on disk,
+    say) is never held whole as text.
 
     Raises:
         ApiError: 404 unknown run or table, 409 still processing, 422 bad parameters.
@@ -57,19 +70,37 @@ async def results(
             content_type="application/json",
             headers=_attachment(f"{safe_id}-results.json"),
         )
-    name, key, frame = _pick_table(order, outputs, stage, table)
-    text = await asyncio.to_thread(_csv, frame, key)
-    return web.Response(
-        text=text,
-        content_type="text/csv",
-        charset="utf-8",
-        headers=_attachment(f"{safe_id}-{_UNSAFE.sub('_', name)}-{_UNSAFE.sub('_', key)}.csv"),
+    name, key, records = _pick_table(order, outputs, stage, table)
+    nested = [c for c, dtype in records.schema.items() if dtype.is_nested()]
+    if nested:
+        raise invalid(
+            f"table {key!r} has nested columns CSV cannot hold ({', '.join(nested)}); "
+            "use format=json",
+            "format",
+        )
+    response = web.StreamResponse(
+        headers=_attachment(f"{safe_id}-{_UNSAFE.sub('_', name)}-{_UNSAFE.sub('_', key)}.csv")
     )
+    response.content_type = "text/csv"
+    response.charset = "utf-8"
+    await response.prepare(request)
+    pieces = _csv_pieces(records)
+    while (text := await asyncio.to_thread(next, pieces, None)) is not None:
+        await response.write(text.encode())
+    await response.write_eof()
+    return response
+
+
+def _csv_pieces(records: Records) -> Iterator[str]:
+    """The table as CSV text, the header first, then a slice of rows at a time."""
+    yield records.head(0).frame.write_csv()
+    for piece in records.slices(_CSV_ROWS):
+        yield piece.write_csv(include_header=False)
 
 
 def _pick_table(
     order: list[str], outputs: dict[str, Any], stage: str | None, table: str | None
-) -> tuple[str, str, pl.DataFrame]:
+) -> tuple[str, str, Records]:
     """The table asked for; by default ``records`` of the last stage that has tables."""
     candidates = [stage] if stage is not None else [s for s in reversed(order) if s in outputs]
     for name in candidates:
@@ -78,7 +109,7 @@ def _pick_table(
             continue
         key = table or ("records" if "records" in found else next(iter(found)))
         if key in found:
-            return name, key, found[key].frame
+            return name, key, found[key]
         raise ApiError(
             404,
             "not_found",
@@ -92,16 +123,6 @@ def _pick_table(
         f"{where} has no record table to export as CSV; use format=json",
         field="stage" if stage is not None else "format",
     )
-
-
-def _csv(frame: pl.DataFrame, key: str) -> str:
-    try:
-        return frame.write_csv()
-    except pl.exceptions.PolarsError as exc:
-        raise invalid(
-            f"table {key!r} has nested columns CSV cannot hold ({exc}); use format=json",
-            "format",
-        ) from None
 
 
 async def upload(request: web.Request, folder: Path | None, limit: int) -> UploadResponse:

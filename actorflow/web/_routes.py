@@ -65,14 +65,15 @@ async def cancel(request: web.Request) -> web.Response:
     return _json(await _service(request).cancel(request.match_info["workflow_id"]))
 
 
-async def results(request: web.Request) -> web.Response:
+async def results(request: web.Request) -> web.StreamResponse:
     query = request.query
     return await _files.results(
+        request,
         _service(request),
         request.match_info["workflow_id"],
-        query.get("format", "json"),
-        query.get("stage") or None,
-        query.get("table") or None,
+        fmt=query.get("format", "json"),
+        stage=query.get("stage") or None,
+        table=query.get("table") or None,
     )
 
 
