@@ -19,7 +19,15 @@ class ActorflowError(Exception):
 
 
 class Problem(msgspec.Struct, frozen=True, kw_only=True):
-    """One thing wrong with a workflow: where it is and what to do about it."""
+    """One thing wrong with a workflow: where it is and what to do about it.
+
+    Attributes:
+        message: what is wrong and what to do about it.
+        stage: the stage at fault.
+        field: the field at fault (``params.sources[0].url``).
+        source: the data source at fault, among a stage's sources (``source 'crm'``);
+            the workflow file is named by the error (``WorkflowValidationError.source``).
+    """
 
     message: str
     stage: str | None = None

@@ -50,8 +50,4 @@ def workflow_lines(error: WorkflowValidationError) -> tuple[str, ...]:
     if not error.problems:
         return (str(error),)
     prefix = f"{error.source}: " if error.source else ""
-    # A problem's own source is either that same file, or a part of it (a data source).
-    return tuple(
-        str(problem) if problem.source == error.source else f"{prefix}{problem}"
-        for problem in error.problems
-    )
+    return tuple(f"{prefix}{problem}" for problem in error.problems)
