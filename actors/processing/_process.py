@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import polars as pl
 
@@ -42,8 +44,12 @@ _NO_LIMITS = ValidationRules(min_revenue=None, max_revenue=None, required_fields
 _CALCULATED = ("rpm", "month_year")
 
 
+#: What the operations ran on and give back: a frame, or (a stage's output) ``Records``.
+Table = TypeVar("Table", pl.DataFrame, Records)
+
+
 @dataclass(frozen=True, slots=True)
-class Processed:
+class Processed(Generic[Table]):
     """The result of the operations on one table.
 
     Attributes:
@@ -53,18 +59,8 @@ class Processed:
         rules: the user rules that ran, in order.
     """
 
-    records: pl.DataFrame
-    rejects: pl.DataFrame
-    stats: PipelineStats
-    rules: tuple[Rule, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ProcessedRecords:
-    """:class:`Processed` as the stage outputs it: ``Records``, on disk if the input was."""
-
-    records: Records
-    rejects: Records
+    records: Table
+    rejects: Table
     stats: PipelineStats
     rules: tuple[Rule, ...]
 
@@ -79,7 +75,7 @@ def process_records(
     stage: str,
     slice_rows: int = SLICE_ROWS,
     progress: Callable[[int], None] | None = None,
-) -> ProcessedRecords:
+) -> Processed[Records]:
     """Run the plan's operations on ``records``.
 
     Records on disk are read, processed and written back a slice of ``slice_rows`` at a
@@ -90,19 +86,18 @@ def process_records(
     Raises:
         DataValidationError: as :func:`process_frame`.
     """
+    run = functools.partial(
+        process_frame,
+        plan=plan,
+        roles=roles,
+        validation=validation,
+        rules=rules,
+        stage=stage,
+        slice_rows=slice_rows,
+    )
     if not records.on_disk:
-        done = process_frame(
-            records.frame,
-            plan,
-            roles=roles,
-            validation=validation,
-            rules=rules,
-            stage=stage,
-            slice_rows=slice_rows,
-        )
-        return ProcessedRecords(
-            Records(done.records), Records(done.rejects), done.stats, done.rules
-        )
+        done = run(records.frame)
+        return Processed(Records(done.records), Records(done.rejects), done.stats, done.rules)
     duplicates = None
     if "cleaning" in plan:
         applied = _applied(plan, rules)
@@ -114,16 +109,7 @@ def process_records(
     with RecordsWriter() as kept, RecordsWriter() as rejected:
         for piece in records.slices(slice_rows):
             flags = None if duplicates is None else duplicates.slice(offset, piece.height)
-            done = process_frame(
-                piece,
-                plan,
-                roles=roles,
-                validation=validation,
-                rules=rules,
-                stage=stage,
-                slice_rows=slice_rows,
-                duplicates=flags,
-            )
+            done = run(piece, duplicates=flags)
             kept.write(done.records)
             rejected.write(done.rejects)
             parts.append(done.stats)
@@ -132,7 +118,7 @@ def process_records(
             del piece, done
             if progress is not None:
                 progress(offset)
-        return ProcessedRecords(kept.finish(), rejected.finish(), PipelineStats.combine(parts), ran)
+        return Processed(kept.finish(), rejected.finish(), PipelineStats.combine(parts), ran)
 
 
 def string_fields(plan: OperationPlan, roles: FieldRoles, columns: Sequence[str]) -> list[str]:
@@ -157,7 +143,7 @@ def process_frame(
     stage: str,
     slice_rows: int = SLICE_ROWS,
     duplicates: pl.Series | None = None,
-) -> Processed:
+) -> Processed[pl.DataFrame]:
     """Run the plan's operations on ``frame`` (every rule column a string).
 
     ``duplicates``: when ``frame`` is a slice of a longer table, its rows' duplicate
@@ -211,7 +197,7 @@ def _pipeline(
     stage: str,
     slice_rows: int,
     duplicates: pl.Series | None,
-) -> Processed:
+) -> Processed[pl.DataFrame]:
     missing = [f for f in roles.money if f not in frame.columns]
     if missing and frame.height:
         raise DataValidationError(
@@ -264,7 +250,9 @@ def _empty_rejects(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _normalize_only(frame: pl.DataFrame, roles: FieldRoles, rules: tuple[Rule, ...]) -> Processed:
+def _normalize_only(
+    frame: pl.DataFrame, roles: FieldRoles, rules: tuple[Rule, ...]
+) -> Processed[pl.DataFrame]:
     columns = frame.columns
     lf = frame.lazy().with_columns(
         *(normalize_name_expr(pl.col(f)).alias(f) for f in roles.name_fields(columns)),
@@ -283,7 +271,7 @@ def _normalize_only(frame: pl.DataFrame, roles: FieldRoles, rules: tuple[Rule, .
     return Processed(records, _empty_rejects(frame), stats, rules)
 
 
-def _basic_validation(frame: pl.DataFrame, validation: ValidationRules) -> Processed:
+def _basic_validation(frame: pl.DataFrame, validation: ValidationRules) -> Processed[pl.DataFrame]:
     required = validation.required_fields
     flag, reason = "__processor_missing", "__processor_reason"
     done = frame.with_columns(

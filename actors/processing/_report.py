@@ -8,9 +8,10 @@ from typing import Any
 import polars as pl
 
 from actorflow.actors.rules import FieldRoles, ValidationRules
+from actorflow.contracts import Records
 
 from ._operations import OperationPlan
-from ._process import ProcessedRecords
+from ._process import Processed
 
 _CLEANING_REJECTS = ("money", "duplicate")
 _NOT_AN_INTEGER = ": not an integer"
@@ -44,12 +45,12 @@ def warning_entries(warnings: Mapping[str, int]) -> list[dict[str, Any]]:
     return entries
 
 
-def _rejected_by(processed: ProcessedRecords, names: Sequence[str]) -> dict[str, int]:
+def _rejected_by(processed: Processed[Records], names: Sequence[str]) -> dict[str, int]:
     return {k: v for k, v in processed.stats.rejected.items() if k in names}
 
 
 def per_operation(
-    processed: ProcessedRecords,
+    processed: Processed[Records],
     plan: OperationPlan,
     *,
     roles: FieldRoles,
@@ -121,7 +122,7 @@ def operation_message(operation: str, entry: Mapping[str, Any]) -> str:
 
 
 def build_stats(
-    processed: ProcessedRecords,
+    processed: Processed[Records],
     plan: OperationPlan,
     *,
     roles: FieldRoles,

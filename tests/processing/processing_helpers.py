@@ -15,6 +15,15 @@ from actorflow.actors.processing import ProcessingAgent
 from actorflow.contracts import Records
 
 REPO = Path(__file__).resolve().parents[2]
+#: The seed's revenue run input: its processing month and validation rules.
+REVENUE_INPUT = {
+    "processing_month": "2024-03",
+    "validation_rules": {
+        "min_revenue": 0.01,
+        "max_revenue": 100000,
+        "required_fields": ["podcast_name", "revenue", "date"],
+    },
+}
 
 
 def load_generator() -> ModuleType:

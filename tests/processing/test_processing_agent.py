@@ -9,7 +9,7 @@ from typing import Any
 
 import polars as pl
 import pytest
-from processing_helpers import TableAgent, messy_csv, register, workflow
+from processing_helpers import REVENUE_INPUT, TableAgent, messy_csv, register, workflow
 
 from actorflow import CancelToken, Runtime, StageRequest
 from actorflow.actors.processing import ProcessingAgent
@@ -28,14 +28,6 @@ from actorflow.contracts import (
 )
 
 ALL_FOUR = ["cleaning", "normalization", "calculations", "filtering"]
-REVENUE_INPUT = {
-    "processing_month": "2024-03",
-    "validation_rules": {
-        "min_revenue": 0.01,
-        "max_revenue": 100000,
-        "required_fields": ["podcast_name", "revenue", "date"],
-    },
-}
 
 
 def output(result: RunResult, stage: str) -> Any:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from processing_helpers import messy_csv, register, workflow
+from processing_helpers import REVENUE_INPUT, messy_csv, register, workflow
 
 from actorflow import Runtime
 from actorflow.actors.insights import InsightsAgent
@@ -28,14 +28,6 @@ from actorflow.store import RunStore
 
 ROWS, SLICE = 3_000, 450
 TASK = "Clean, standardize and validate the records, filter them and calculate metrics"
-REVENUE_INPUT = {
-    "processing_month": "2024-03",
-    "validation_rules": {
-        "min_revenue": 0.01,
-        "max_revenue": 100000,
-        "required_fields": ["podcast_name", "revenue", "date"],
-    },
-}
 
 
 @pytest.fixture
