@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 
 import polars as pl
 
-from actorflow.contracts import Records
+from actorflow.contracts import Records, RecordsWriter
 
 from ._codec import decode_value, describe, encode_value
 from ._errors import StoreError
@@ -33,6 +33,8 @@ from ._errors import StoreError
 _SAFE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 INPUT_KEY = "@input"
 CONTEXT_KEY = "@context"
+#: Stored tables longer than this are read back as records on disk, not into memory.
+ON_DISK_ROWS = 1_000_000
 
 
 class StoredValue(NamedTuple):
@@ -108,7 +110,7 @@ class OutputFiles:
     def _read(self, reference: str) -> Records:
         path = self.resolve(reference)
         try:
-            return Records(pl.read_parquet(path))
+            return _read_parquet(path)
         except FileNotFoundError as exc:
             raise StoreError(f"output file {path} is missing", path=path) from exc
         except (OSError, pl.exceptions.PolarsError) as exc:
@@ -116,6 +118,18 @@ class OutputFiles:
 
     def remove_run(self, run_id: str) -> None:
         shutil.rmtree(self.run_folder(run_id), ignore_errors=True)
+
+
+def _read_parquet(path: Path) -> Records:
+    """A stored table: in memory, or (over :data:`ON_DISK_ROWS` rows) streamed into
+    records on disk, so that resuming a run over a big table holds no more memory than
+    the run did (its outputs were on disk then too)."""
+    rows = int(pl.scan_parquet(path).select(pl.len()).collect().item())  # the footer only
+    if rows <= ON_DISK_ROWS:
+        return Records(pl.read_parquet(path))
+    with RecordsWriter() as writer:
+        writer.sink(pl.scan_parquet(path))
+        return writer.finish()
 
 
 def _write_parquet(records: Records, target: Path) -> None:

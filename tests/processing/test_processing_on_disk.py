@@ -24,7 +24,7 @@ from actorflow.contracts import (
     WorkflowValidationError,
     thaw,
 )
-from actorflow.store import RunStore
+from actorflow.store import RunStore, _outputs
 
 ROWS, SLICE = 3_000, 450
 TASK = "Clean, standardize and validate the records, filter them and calculate metrics"
@@ -123,9 +123,16 @@ def test_a_missing_money_column_on_disk_names_the_field(
     assert "money field 'revenue' is missing" in str(result.stages["process"].error)
 
 
+@pytest.mark.parametrize("long_table", [False, True])
 def test_the_run_store_keeps_outputs_on_disk_as_parquet(
-    revenue_runtime: Runtime, tmp_path: Path, spill_root: Path
+    revenue_runtime: Runtime,
+    tmp_path: Path,
+    spill_root: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    long_table: bool,
 ) -> None:
+    # Read back, a table longer than ON_DISK_ROWS is records on disk again.
+    monkeypatch.setattr(_outputs, "ON_DISK_ROWS", 10 if long_table else 1_000_000)
     csv = messy_csv(tmp_path, rows=300)
     with RunStore(tmp_path / "runs.db") as store:
         store.attach(revenue_runtime)
@@ -133,7 +140,7 @@ def test_the_run_store_keeps_outputs_on_disk_as_parquet(
         kept = result.output("process")["records"]
         assert kept.on_disk
         stored = store.stage_output(result.run_id, "process")["records"]
-        assert not stored.on_disk
+        assert stored.on_disk == long_table
         assert stored.frame.equals(kept.frame)
 
 
