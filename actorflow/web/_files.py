@@ -46,7 +46,8 @@ async def results(
 ) -> web.StreamResponse:
     """A finished run's outputs: all of them as JSON, or one record table as CSV.
 
-    The CSV is streamed a slice of rows at a time, so a big table (records on disk,
+    JSON holds at most ``Settings.download_rows`` rows of each table. The CSV is
+    streamed a slice of rows at a time, so a big table (records on disk,
     say) is never held whole as text.
 
     Raises:
@@ -64,7 +65,8 @@ async def results(
                 )
             outputs = {stage: outputs[stage]}
         document = {"workflow_id": run_id, "workflow": workflow, "results": outputs}
-        body = await asyncio.to_thread(lambda: _encoder.encode(to_json(document)))
+        rows = service.settings.download_rows
+        body = await asyncio.to_thread(lambda: _encoder.encode(to_json(document, rows)))
         return web.Response(
             body=body,
             content_type="application/json",

@@ -43,6 +43,10 @@ class Settings:
         max_concurrent_runs: most runs submitted through the API under way at once.
         max_json_depth: deepest nesting accepted in a request body.
         result_rows: rows of each record table shown in a status's ``results``.
+        download_rows: rows of each record table in a JSON results download; a longer
+            table is cut there (``"truncated": true``, with its full ``count``): its
+            whole is the CSV download, which is streamed. It bounds what one request
+            can make the service hold as JSON.
         keep_finished: finished runs the service keeps in memory (older ones are read
             back from the store).
         keep_results: of those, how many keep their stage outputs in memory for result
@@ -68,6 +72,7 @@ class Settings:
     max_concurrent_runs: int = 64
     max_json_depth: int = 32
     result_rows: int = 100
+    download_rows: int = 100_000
     keep_finished: int = 256
     keep_results: int = 16
     workflows: Mapping[str, WorkflowSpec] = field(default_factory=dict)
@@ -85,6 +90,7 @@ class Settings:
             "max_concurrent_runs",
             "max_json_depth",
             "keep_finished",
+            "download_rows",
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"Settings.{name} must be at least 1, got {getattr(self, name)}")

@@ -62,3 +62,21 @@ async def test_records_on_disk_download_as_csv_in_slices(
     assert status == 422
     assert "nested columns" in body["error"]["message"]
     assert "tags" in body["error"]["message"]
+
+
+async def test_json_downloads_cut_long_tables_and_say_so(
+    disk_runtime: Runtime, make_server: MakeServer, tmp_path: Path
+) -> None:
+    server = await make_server(download_rows=1_000)
+    stages = [{"name": "make", "agent": "disk_table", "params": {"folder": str(tmp_path)}}]
+    run_id = await server.execute({"task": "t", "workflow_config": {"stages": stages}})
+    await server.wait_done(run_id)
+    status, document = await server.get(f"/v1/workflows/{run_id}/results?format=json")
+    assert status == 200
+    shown = document["results"]["make"]["records"]
+    assert shown["count"] == ROWS
+    assert shown["truncated"] is True
+    assert [row["id"] for row in shown["rows"]] == [f"r{n}" for n in range(1_000)]
+    nested = document["results"]["make"]["nested"]
+    assert nested["truncated"] is False
+    assert nested["rows"] == [{"id": "a", "tags": ["x", "y"]}]
