@@ -52,7 +52,10 @@ class Records:
 
     @classmethod
     def from_parts(cls, parts: Sequence[StoredPart]) -> Records:
-        """Records on disk made of stored parts, in order (see :class:`RecordsWriter`)."""
+        """Records on disk made of stored parts, in order (see :class:`RecordsWriter`);
+        no parts make empty records in memory."""
+        if not parts:
+            return cls()
         records = cls.__new__(cls)
         records._frame = None
         records._parts = tuple(parts)

@@ -162,3 +162,9 @@ def test_the_spill_root_comes_from_the_environment(
     assert writer.path.parent == tmp_path / "spill"
     writer.write(_frame(0, 1))
     assert writer.finish().head(1).to_dicts() == [{"id": "r0", "n": 0}]
+
+
+def test_no_parts_make_empty_records() -> None:
+    records = Records.from_parts([])
+    assert not records.on_disk
+    assert len(records) == 0
