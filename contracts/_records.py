@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -76,7 +77,8 @@ class Records:
                 return cls()
             return cls(pl.concat(frames, how="diagonal_relaxed"))
         stored: list[StoredPart] = []
-        with RecordsWriter() as writer:
+        beside = next(p.location for p in parts if p.location is not None)
+        with RecordsWriter(beside.parent) as writer:
             for part in parts:
                 if part.on_disk:
                     stored.extend(part._parts)
@@ -90,6 +92,13 @@ class Records:
     def on_disk(self) -> bool:
         """Whether the records are kept in files rather than in memory."""
         return bool(self._parts)
+
+    @property
+    def location(self) -> Path | None:
+        """The folder holding the records' files (the first one's, if several); None
+        for records in memory. Tables made from these are best written beside it:
+        ``RecordsWriter(records.location.parent)``."""
+        return self._parts[0].folder.path if self._parts else None
 
     @property
     def frame(self) -> pl.DataFrame:

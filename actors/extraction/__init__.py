@@ -12,7 +12,10 @@ Stage params (every field optional; unknown fields are errors)::
                      absent: every list of objects in the input; []: none
     source_column    name of the column naming each record's source ("source")
     spill_over_mb    a CSV, JSON Lines or text file bigger than this (256 MiB) is read
-                     to disk, not into memory (null: never); see "Records on disk"
+                     to disk, not into memory (null: never); see README, "Tables
+                     bigger than memory"
+    spill_dir        the folder those files go under ($ACTORFLOW_SPILL_DIR or the temp
+                     dir); the processor writes its output beside them
 
 Every source has ``type`` and an optional ``name`` (unique in the stage; by default the
 file's stem, the URL's last segment or the input key). By type:

@@ -56,7 +56,7 @@ async def read_csv_direct(
     encoding: str,
     batch_bytes: int,
     check_cancelled: Callable[[], None],
-    spill: bool = False,
+    spill: Path | None = None,
 ) -> pl.DataFrame | Records | None:
     """The file's records parsed by polars in one call, or ``None`` when unproven.
 
@@ -66,8 +66,9 @@ async def read_csv_direct(
         encoding: the source's encoding; only UTF-8 is read directly.
         batch_bytes: the batched reader's batch size (the head is no larger).
         check_cancelled: called between pieces of the scan; raises to stop.
-        spill: stream the records to disk (polars' streaming engine) instead of
-            reading them into memory; they come back as ``Records`` on disk.
+        spill: stream the records to disk (polars' streaming engine), into a folder
+            made in this one, instead of reading them into memory; they come back as
+            ``Records`` on disk.
 
     Returns:
         The records, exactly as the batched reader would parse them; ``None`` when the
@@ -83,8 +84,11 @@ async def read_csv_direct(
     # The header and leading blank lines are whole lines, skipped by polars too (it
     # counts raw line breaks, as the parser did).
     options = polars_options(layout)
-    parse = _sink if spill else _parse
-    parsing = asyncio.ensure_future(asyncio.to_thread(parse, path, options, skipped.count("\n")))
+    lines = skipped.count("\n")
+    reading: Callable[[], pl.DataFrame | Records | None] = (
+        _parse(path, options, lines) if spill is None else _sink(path, options, lines, spill)
+    )
+    parsing = asyncio.ensure_future(asyncio.to_thread(reading))
     try:
         clean = await _scan(path, None, batch_bytes, check_cancelled) is not None
     except BaseException:
@@ -96,7 +100,7 @@ async def read_csv_direct(
     if not clean or table is None or len(table.columns) != len(layout.columns):
         return None
     # The checks are queries, streamed over records on disk: one column at a time.
-    engine: Any = "streaming" if spill else "in-memory"
+    engine: Any = "in-memory" if spill is None else "streaming"
     last = table.lazy().select(pl.col(table.columns[-1]).null_count()).collect(engine=engine)
     if last.item() == 0:
         return table  # no padded row, no blank line
@@ -155,21 +159,31 @@ async def _layout(
     return skipped if not skipped or skipped.endswith("\n") else None
 
 
-def _parse(path: Path, options: dict[str, Any], skip_lines: int) -> pl.DataFrame | None:
-    try:
-        return pl.read_csv(path, skip_lines=skip_lines, **options)
-    except pl.exceptions.PolarsError:
-        return None  # malformed somewhere: the batched reader says where
+def _parse(
+    path: Path, options: dict[str, Any], skip_lines: int
+) -> Callable[[], pl.DataFrame | None]:
+    def parse() -> pl.DataFrame | None:
+        try:
+            return pl.read_csv(path, skip_lines=skip_lines, **options)
+        except pl.exceptions.PolarsError:
+            return None  # malformed somewhere: the batched reader says where
+
+    return parse
 
 
-def _sink(path: Path, options: dict[str, Any], skip_lines: int) -> Records | None:
-    writer = RecordsWriter()
-    try:
-        writer.sink(pl.scan_csv(path, skip_lines=skip_lines, **options))
-    except pl.exceptions.PolarsError:
-        writer.discard()
-        return None
-    return writer.finish()
+def _sink(
+    path: Path, options: dict[str, Any], skip_lines: int, folder: Path
+) -> Callable[[], Records | None]:
+    def sink() -> Records | None:
+        writer = RecordsWriter(folder)
+        try:
+            writer.sink(pl.scan_csv(path, skip_lines=skip_lines, **options))
+        except pl.exceptions.PolarsError:
+            writer.discard()
+            return None  # malformed somewhere: the batched reader says where
+        return writer.finish()
+
+    return sink
 
 
 async def _scan(

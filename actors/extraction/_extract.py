@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from actorflow.bus import get_logger
@@ -18,6 +19,7 @@ from ._result import ReadError, SourceData
 from ._sources import (
     ApiSource,
     DatabaseSource,
+    ExtractionParams,
     FileSource,
     InlineSource,
     NamedSource,
@@ -81,7 +83,7 @@ async def extract(
         source: NamedSource, session: aiohttp.ClientSession | None
     ) -> SourceData | SourceFailure:
         nonlocal finished
-        outcome = await _read(source, session, run_input, check, settings.spill_over_bytes)
+        outcome = await _read(source, session, run_input, check, settings)
         finished += 1
         if isinstance(outcome, SourceFailure):
             note = f"{source.name}: failed"
@@ -128,12 +130,17 @@ async def _read(
     session: aiohttp.ClientSession | None,
     run_input: Mapping[str, Any],
     check: Callable[[], None],
-    spill_over_bytes: int | None,
+    settings: ExtractionParams,
 ) -> SourceData | SourceFailure:
     config = source.config
     try:
         if isinstance(config, FileSource):
-            return await read_file(config, check_cancelled=check, spill_over_bytes=spill_over_bytes)
+            return await read_file(
+                config,
+                check_cancelled=check,
+                spill_over_bytes=settings.spill_over_bytes,
+                spill_dir=None if settings.spill_dir is None else Path(settings.spill_dir),
+            )
         if isinstance(config, ApiSource):
             from ._api import read_api  # noqa: PLC0415  # it imports aiohttp
 

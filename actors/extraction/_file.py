@@ -12,7 +12,7 @@ from typing import Any, Literal
 import aiofiles.os
 import polars as pl
 
-from actorflow.contracts import Records, RecordsWriter
+from actorflow.contracts import Records, RecordsWriter, spill_root
 
 from ._csv import CsvParser
 from ._csv_direct import read_csv_direct
@@ -41,12 +41,14 @@ async def read_file(
     *,
     check_cancelled: Callable[[], None] = lambda: None,
     spill_over_bytes: int | None = None,
+    spill_dir: Path | None = None,
 ) -> SourceData:
     """Read a file source.
 
     A CSV, JSON Lines or text file bigger than ``spill_over_bytes`` is read to disk, a
-    batch at a time, instead of into memory: its records come as ``Records`` on disk.
-    (A JSON document is parsed whole whatever its size.)
+    batch at a time, instead of into memory: its records come as ``Records`` on disk,
+    in a folder made under ``spill_dir`` (default: :func:`spill_root`). A JSON document
+    is parsed whole whatever its size.
 
     Raises:
         ReadError: the file is missing, unreadable or malformed (naming the line).
@@ -62,7 +64,8 @@ async def read_file(
         info = await aiofiles.os.stat(path)
         if stat.S_ISDIR(info.st_mode):
             raise ReadError("is a directory, not a file")
-        spill = spill_over_bytes is not None and info.st_size > spill_over_bytes
+        over = spill_over_bytes is not None and info.st_size > spill_over_bytes
+        spill = (spill_dir or spill_root()) if over else None
         data = await _READERS[fmt](path, config, check_cancelled, spill)
     except FileNotFoundError:
         where = "" if path.is_absolute() else f" (looked in {Path.cwd()})"
@@ -103,7 +106,7 @@ def _csv_parser(path: Path, config: FileSource) -> CsvParser:
 
 
 async def _read_csv(
-    path: Path, config: FileSource, check: Callable[[], None], spill: bool
+    path: Path, config: FileSource, check: Callable[[], None], spill: Path | None
 ) -> SourceData:
     # A big well-formed file in one polars call; anything else (or anything the direct
     # read cannot prove right) batch by batch, which names the line of every problem.
@@ -139,7 +142,7 @@ async def _read_csv(
 
 
 async def _read_csv_batches(
-    path: Path, config: FileSource, parser: CsvParser, check: Callable[[], None], spill: bool
+    path: Path, config: FileSource, parser: CsvParser, check: Callable[[], None], spill: Path | None
 ) -> pl.DataFrame | Records:
     frames = _Frames(spill)
     parsing: asyncio.Future[pl.DataFrame] | None = None
@@ -162,7 +165,7 @@ async def _read_csv_batches(
 
 
 async def _read_json(
-    path: Path, config: FileSource, check: Callable[[], None], _spill: bool
+    path: Path, config: FileSource, check: Callable[[], None], _spill: Path | None
 ) -> SourceData:
     # A JSON document has no record boundaries to cut at before it is parsed, so it is
     # read whole; JSON Lines is the format for data that must stream.
@@ -196,7 +199,7 @@ def _objects_to_frame(items: list[Any], label: str, check: Callable[[], None]) -
 
 
 async def _read_jsonl(
-    path: Path, config: FileSource, check: Callable[[], None], spill: bool
+    path: Path, config: FileSource, check: Callable[[], None], spill: Path | None
 ) -> SourceData:
     frames = _Frames(spill)
     stats = FieldStats()
@@ -238,7 +241,7 @@ def _parse_jsonl(batch: TextBatch) -> tuple[pl.DataFrame, FieldStats]:
 
 
 async def _read_text(
-    path: Path, config: FileSource, check: Callable[[], None], spill: bool
+    path: Path, config: FileSource, check: Callable[[], None], spill: Path | None
 ) -> SourceData:
     frames = _Frames(spill)
     async for batch in _batches(path, config, "text", check):
@@ -260,9 +263,9 @@ async def _read_text(
 class _Frames:
     """The batches of one file, kept in memory or written to disk as they come."""
 
-    def __init__(self, spill: bool) -> None:
+    def __init__(self, spill: Path | None) -> None:
         self._frames: list[pl.DataFrame] = []
-        self._writer = RecordsWriter() if spill else None
+        self._writer = RecordsWriter(spill) if spill is not None else None
 
     async def add(self, frame: pl.DataFrame) -> None:
         if not frame.height:

@@ -165,6 +165,8 @@ class ExtractionParams(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
             or the temp dir) rather than into memory; the processor and insights then
             read it a slice at a time, so memory stays bounded whatever the file's size.
             ``null``: always read into memory.
+        spill_dir: the folder those files go under (default: ``$ACTORFLOW_SPILL_DIR``
+            or the temp dir); the stages that process them write theirs beside them.
     """
 
     sources: list[Source] = msgspec.field(default_factory=list)
@@ -172,6 +174,7 @@ class ExtractionParams(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
     input_keys: list[str] | None = None
     source_column: str = "source"
     spill_over_mb: Annotated[float, msgspec.Meta(ge=0)] | None = 256
+    spill_dir: Annotated[str, msgspec.Meta(min_length=1)] | None = None
 
     @property
     def spill_over_bytes(self) -> int | None:

@@ -106,7 +106,9 @@ def process_records(
     parts: list[PipelineStats] = []
     ran: tuple[Rule, ...] = ()
     offset = 0
-    with RecordsWriter() as kept, RecordsWriter() as rejected:
+    # The output goes beside the input (wherever its stage chose to spill).
+    beside = records.location.parent if records.location is not None else None
+    with RecordsWriter(beside) as kept, RecordsWriter(beside) as rejected:
         for piece in records.slices(slice_rows):
             flags = None if duplicates is None else duplicates.slice(offset, piece.height)
             done = run(piece, duplicates=flags)

@@ -22,7 +22,7 @@ from actorflow.actors.extraction._csv import CsvParser
 from actorflow.actors.extraction._csv_direct import read_csv_direct
 from actorflow.actors.extraction._file import _read_csv_batches
 from actorflow.actors.extraction._result import ReadError
-from actorflow.contracts import Records, SourceError
+from actorflow.contracts import Records, SourceError, spill_root
 
 ROWS = 1_000  # about 40K characters: past the sniffing sample
 DEEP = 20_000  # rows of about 9 characters: the problem row below is past the head
@@ -51,14 +51,15 @@ async def direct_read(path: Path, spill: bool) -> pl.DataFrame | None:
         encoding="utf-8",
         batch_bytes=8 * 1024 * 1024,
         check_cancelled=no_cancel,
-        spill=spill,
+        spill=spill_root() if spill else None,
     )
     return None if table is None else as_frame(table, spill)
 
 
 async def batched_read(path: Path, spill: bool) -> pl.DataFrame:
     parser = CsvParser(delimiter=None, has_header=None)
-    table = await _read_csv_batches(path, FileSource(path=str(path)), parser, no_cancel, spill)
+    folder = spill_root() if spill else None
+    table = await _read_csv_batches(path, FileSource(path=str(path)), parser, no_cancel, folder)
     return as_frame(table, spill)
 
 

@@ -17,6 +17,7 @@ from actorflow.contracts import SPILL_DIR_ENV, SourceError, WorkflowValidationEr
 @pytest.fixture(autouse=True)
 def spill_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "spill"
+    root.mkdir()
     monkeypatch.setenv(SPILL_DIR_ENV, str(root))
     return root
 
@@ -120,3 +121,17 @@ async def test_a_bad_file_read_to_disk_is_reported_and_leaves_no_files(
 async def test_a_negative_limit_is_refused_before_reading(tmp_path: Path) -> None:
     with pytest.raises(WorkflowValidationError, match="spill_over_mb"):
         await extract({"sources": [{"type": "file", "path": "x.csv"}], "spill_over_mb": -1})
+
+
+async def test_spill_dir_chooses_where_the_files_go(tmp_path: Path, spill_root: Path) -> None:
+    path = tmp_path / "big.csv"
+    path.write_text(csv_text(100))
+    chosen = tmp_path / "big-disk"
+    params = {"sources": [{"type": "file", "path": str(path)}], "spill_over_mb": 0}
+    out = await extract({**params, "spill_dir": str(chosen)})
+    location = out["records"].location
+    assert location is not None
+    assert location.parent == chosen
+    assert os.listdir(spill_root) == []
+    with pytest.raises(WorkflowValidationError, match="spill_dir"):
+        await extract({**params, "spill_dir": ""})

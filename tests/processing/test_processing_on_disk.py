@@ -152,3 +152,17 @@ def test_a_bad_slice_size_is_refused_before_the_run(
     spec["stages"][1]["params"]["slice_rows"] = bad
     with pytest.raises(WorkflowValidationError, match=r"params\.slice_rows"):
         revenue_runtime.submit(spec)
+
+
+def test_processed_records_go_beside_their_input(
+    revenue_runtime: Runtime, tmp_path: Path, spill_root: Path
+) -> None:
+    chosen = tmp_path / "big-disk"
+    spec = revenue_workflow(messy_csv(tmp_path, rows=300), on_disk=True, slice_rows=100)
+    spec["stages"][0]["params"]["spill_dir"] = str(chosen)
+    result = run(revenue_runtime, spec)
+    processed = result.output("process")
+    for records in (result.output("extract")["records"], processed["records"]):
+        assert records.location is not None
+        assert records.location.parent == chosen
+    assert folders(spill_root) == []
