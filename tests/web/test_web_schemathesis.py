@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import msgspec
 import pytest
@@ -19,11 +17,9 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from web_server import ThreadedServer, fake_lookup
+from web_process import served_in_process
 
-from actorflow import Runtime
-from actorflow.store import RunStore
-from actorflow.web import Settings, create_app
+from actorflow.web import Settings
 from actorflow.web._openapi import openapi_document
 
 CHECKS = [
@@ -41,15 +37,12 @@ schema = schemathesis.openapi.from_dict(msgspec.json.decode(openapi_document(SET
 
 
 @pytest.fixture
-def base_url(agents_runtime: Runtime, store: RunStore, data_root: Path) -> Iterator[str]:
-    settings_ = dataclasses.replace(SETTINGS, data_roots=(data_root,))
-
-    def make() -> Any:
-        # No DNS here: random host names must fail fast, not wait on a resolver.
-        return create_app(agents_runtime, store, settings=settings_, lookup=fake_lookup({}))
-
-    with ThreadedServer(make) as server:
-        yield server.url
+def base_url(db_path: Path, data_root: Path, tmp_path: Path) -> Iterator[str]:
+    # In a process of its own: see web_process.py for why not a thread of this one.
+    fields = {"max_concurrent_runs": SETTINGS.max_concurrent_runs, "data_roots": [str(data_root)]}
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    with served_in_process(db_path, msgspec.json.encode(fields).decode(), folder=tmp_path) as url:
+        yield url
 
 
 def test_the_served_document_is_the_one_tested(base_url: str) -> None:

@@ -1,0 +1,80 @@
+"""A real server in a process of its own, for tests that must not share an interpreter.
+
+Hypothesis parses lambdas' source (``ast.parse``) while it generates; CPython 3.11 keeps
+the AST constructor's recursion count per interpreter rather than per thread
+(python/cpython#106905), so a server and its agents in threads of the test process can
+make that parse fail now and then with "AST constructor recursion depth mismatch". A
+server in another process shares nothing with the test but sockets.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+#: Serves the web tests' agents (``web_agents``) on a store, with the given settings
+#: (``sys.argv[2]``: the JSON of ``Settings`` keyword arguments); prints its URL.
+SERVER = textwrap.dedent(
+    """
+    import asyncio, sys
+    import msgspec
+    from aiohttp import web
+    from actorflow import Runtime
+    from actorflow.store import RunStore
+    from actorflow.web import Settings, create_app
+    from web_agents import register_agents
+    from web_server import fake_lookup
+
+    async def main():
+        runtime = Runtime()
+        register_agents(runtime)
+        settings = Settings(**msgspec.json.decode(sys.argv[2]))
+        app = create_app(runtime, RunStore(sys.argv[1]), settings=settings,
+                         lookup=fake_lookup({}))
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        print(f"http://127.0.0.1:{runner.addresses[0][1]}", flush=True)
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+    """
+)
+
+
+@contextlib.contextmanager
+def served_in_process(db_path: Path, settings_json: str, *, folder: Path) -> Iterator[str]:
+    """Run :data:`SERVER` in a child process; yield its base URL, kill it at the end.
+
+    ``folder`` is its working folder (not the repository, whose ``actorflow/`` would
+    shadow the package) and gets its ``server.log``.
+    """
+    log = (folder / "server.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-c", SERVER, str(db_path), settings_json],
+        stdout=subprocess.PIPE,
+        stderr=log,
+        cwd=folder,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), str(HERE.parent)])},
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        ready, _, _ = select.select([process.stdout], [], [], 60)
+        url = process.stdout.readline().strip() if ready else ""
+        if not url.startswith("http://127.0.0.1:"):
+            raise AssertionError(f"the server did not start: {(folder / 'server.log').read_text()}")
+        yield url
+    finally:
+        process.kill()
+        process.wait(30)
+        log.close()
