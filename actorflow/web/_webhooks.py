@@ -7,7 +7,9 @@ so a receiver that got an attempt whose answer was lost can drop the repeat.
 
 With a run store, a delivery is kept there from the run's end until it is delivered or
 given up: one still retrying when the service stops (or its process dies) is finished
-by the next service on that store, with what is left of its time.
+by the next service on that store, with what is left of its time. A service that stops
+lets an attempt already under way end (within its timeout) and records its outcome, so
+a callback that arrived is not sent again by the next one.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import functools
 import random
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 import aiohttp
 
@@ -70,6 +72,9 @@ class Webhooks:
         self._backoff_s = backoff_s
         self._session: aiohttp.ClientSession | None = None
         self._tasks: set[asyncio.Task[bool]] = set()
+        # Deliveries waiting out a backoff: the ones shutdown cancels at once.
+        self._waiting: set[asyncio.Task[Any]] = set()
+        self._closing = False
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -115,7 +120,10 @@ class Webhooks:
         journal = self._journal
         if journal is not None and not kept:
             await _keep(functools.partial(journal.callback_ready, key, body))
-        delivered, attempts, reason = await self._attempts(url, body, key, max_elapsed_s)
+        try:
+            delivered, attempts, reason = await self._attempts(url, body, key, max_elapsed_s)
+        except _AbandonedError:
+            return False  # left open in the journal: the next service takes it over
         if journal is not None:
             settled = functools.partial(
                 journal.callback_settled, key, delivered=delivered, attempts=attempts, error=reason
@@ -143,8 +151,16 @@ class Webhooks:
                     "callback not delivered", url=url, key=key, attempts=attempt, reason=reason
                 )
                 return False, attempt, reason
+            if self._closing:
+                raise _AbandonedError
             _log.info("callback failed; retrying", url=url, attempt=attempt, reason=reason)
-            await asyncio.sleep(delay)
+            task = asyncio.current_task()
+            assert task is not None  # deliveries run as tasks (see deliver)
+            self._waiting.add(task)
+            try:
+                await asyncio.sleep(delay)
+            finally:
+                self._waiting.discard(task)
 
     async def _attempt(
         self, url: str, body: bytes, headers: dict[str, str]
@@ -166,16 +182,31 @@ class Webhooks:
         return retryable, f"HTTP {status}"
 
     async def close(self) -> None:
-        """Abandon deliveries still retrying (a journal keeps them for the next start) and
-        close the connections."""
-        pending = [task for task in self._tasks if not task.done()]
-        for task in pending:
+        """Abandon deliveries waiting to retry (a journal keeps them for the next start),
+        let attempts under way end and their outcome be kept, and close the connections.
+        """
+        self._closing = True
+        for task in self._waiting:
             task.cancel()
+        pending = [task for task in self._tasks if not task.done()]
         if pending:
+            # An attempt ends within its timeout; the slack covers writing its outcome.
+            limit = (self._timeout.total or 0.0) + 5.0
+            _, late = await asyncio.wait(pending, timeout=limit)
+            for task in late:
+                task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
-            _log.warning("callbacks abandoned at shutdown", count=len(pending))
+            undelivered = sum(
+                1 for task in pending if task.cancelled() or task.exception() or not task.result()
+            )
+            if undelivered:
+                _log.warning("callbacks not delivered at shutdown", count=undelivered)
         if self._session is not None:
             await self._session.close()
+
+
+class _AbandonedError(Exception):
+    """A delivery given up because the service is stopping (not because it failed)."""
 
 
 async def _keep(write: Callable[[], None]) -> None:
