@@ -6,13 +6,14 @@ import asyncio
 import os
 import signal
 import sys
-import textwrap
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import msgspec
 import pytest
 from web_agents import RECORDS, Gate, gated_workflow, register_agents
+from web_process import ENV, SERVER
 from web_server import Receiver, Served, start_site
 
 from actorflow import Runtime
@@ -20,7 +21,6 @@ from actorflow.client._common import SseParser
 from actorflow.store import RunStore
 from actorflow.web import Settings, create_app
 
-HERE = Path(__file__).parent
 SETTINGS = {"allowed_hosts": ("127.0.0.1",), "webhook_backoff_s": 0.05}
 
 
@@ -86,33 +86,6 @@ async def test_a_callback_still_retrying_at_shutdown_is_delivered_after_a_restar
         assert store.claim_callbacks() == ()  # delivered: nothing left open
 
 
-SERVER = textwrap.dedent(
-    """
-    import asyncio, sys
-    from actorflow import Runtime
-    from actorflow.store import RunStore
-    from actorflow.web import Settings, create_app
-    from aiohttp import web
-    from web_agents import Gate, register_agents
-
-    async def main():
-        Gate.make(sys.argv[2])  # never opened: the process dies at the gate
-        runtime = Runtime()
-        register_agents(runtime)
-        app = create_app(runtime, RunStore(sys.argv[1]),
-                         settings=Settings(allowed_hosts=("127.0.0.1",)))
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        print(f"http://127.0.0.1:{runner.addresses[0][1]}", flush=True)
-        await asyncio.Event().wait()
-
-    asyncio.run(main())
-    """
-)
-
-
 async def _until_held(http: aiohttp.ClientSession, url: str, run_id: str) -> None:
     """Read the run's events until its gate stage reports that it waits."""
     parser = SseParser()
@@ -136,11 +109,12 @@ async def test_a_run_resumed_after_a_kill_9_still_calls_back_when_it_ends(
         "-c",
         SERVER,
         str(db_path),
+        msgspec.json.encode({"allowed_hosts": ["127.0.0.1"]}).decode(),
         gate,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         cwd=tmp_path,  # not the repository: its actorflow/ folder would shadow the package
-        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), str(HERE.parent)])},
+        env=ENV,
     )
     try:
         assert process.stdout is not None and process.stderr is not None

@@ -19,9 +19,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+#: The environment a server process needs to import the test helpers.
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), str(HERE.parent)])}
 
-#: Serves the web tests' agents (``web_agents``) on a store, with the given settings
-#: (``sys.argv[2]``: the JSON of ``Settings`` keyword arguments); prints its URL.
+#: Serves the web tests' agents (``web_agents``) on the store ``sys.argv[1]``, with the
+#: settings ``sys.argv[2]`` (the JSON of ``Settings`` keyword arguments), and prints its
+#: URL. With ``sys.argv[3]``, the gate of that name is made and never opened.
 SERVER = textwrap.dedent(
     """
     import asyncio, sys
@@ -30,10 +33,12 @@ SERVER = textwrap.dedent(
     from actorflow import Runtime
     from actorflow.store import RunStore
     from actorflow.web import Settings, create_app
-    from web_agents import register_agents
+    from web_agents import Gate, register_agents
     from web_server import fake_lookup
 
     async def main():
+        if len(sys.argv) > 3:
+            Gate.make(sys.argv[3])
         runtime = Runtime()
         register_agents(runtime)
         settings = Settings(**msgspec.json.decode(sys.argv[2]))
@@ -64,7 +69,7 @@ def served_in_process(db_path: Path, settings_json: str, *, folder: Path) -> Ite
         stdout=subprocess.PIPE,
         stderr=log,
         cwd=folder,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), str(HERE.parent)])},
+        env=ENV,
         text=True,
     )
     try:
