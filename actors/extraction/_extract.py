@@ -133,13 +133,14 @@ async def _read(
     settings: ExtractionParams,
 ) -> SourceData | SourceFailure:
     config = source.config
+    spill_dir = None if settings.spill_dir is None else Path(settings.spill_dir)
     try:
         if isinstance(config, FileSource):
             return await read_file(
                 config,
                 check_cancelled=check,
                 spill_over_bytes=settings.spill_over_bytes,
-                spill_dir=None if settings.spill_dir is None else Path(settings.spill_dir),
+                spill_dir=spill_dir,
             )
         if isinstance(config, ApiSource):
             from ._api import read_api  # noqa: PLC0415  # it imports aiohttp
@@ -147,7 +148,12 @@ async def _read(
             assert session is not None
             return await read_api(config, session, check_cancelled=check)
         if isinstance(config, DatabaseSource):
-            return await read_database(config, check_cancelled=check)
+            return await read_database(
+                config,
+                check_cancelled=check,
+                spill_over_bytes=settings.spill_over_bytes,
+                spill_dir=spill_dir,
+            )
         return await read_inline(config, run_input)
     except RunCancelledError:
         raise

@@ -7,13 +7,14 @@ import contextlib
 import stat
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import aiofiles.os
 import polars as pl
 
-from actorflow.contracts import Records, RecordsWriter, spill_root
+from actorflow.contracts import Records, spill_root
 
+from ._batches import Batches
 from ._csv import CsvParser
 from ._csv_direct import read_csv_direct
 from ._json import decode_json
@@ -144,17 +145,17 @@ async def _read_csv(
 async def _read_csv_batches(
     path: Path, config: FileSource, parser: CsvParser, check: Callable[[], None], spill: Path | None
 ) -> pl.DataFrame | Records:
-    frames = _Frames(spill)
+    frames = Batches(spill)
     parsing: asyncio.Future[pl.DataFrame] | None = None
     try:
         async for batch in _batches(path, config, "CSV", check, quote='"'):
             # A batch is parsed in a thread (polars releases the GIL) while the next one
             # is read; batches are still parsed in order, one at a time.
             if parsing is not None:
-                await frames.add(await parsing)
+                await asyncio.to_thread(frames.add, await parsing)
             parsing = asyncio.ensure_future(asyncio.to_thread(parser.parse, batch))
         if parsing is not None:
-            await frames.add(await parsing)
+            await asyncio.to_thread(frames.add, await parsing)
     except BaseException:
         frames.discard()
         raise
@@ -201,12 +202,12 @@ def _objects_to_frame(items: list[Any], label: str, check: Callable[[], None]) -
 async def _read_jsonl(
     path: Path, config: FileSource, check: Callable[[], None], spill: Path | None
 ) -> SourceData:
-    frames = _Frames(spill)
+    frames = Batches(spill)
     stats = FieldStats()
     try:
         async for batch in _batches(path, config, "JSON Lines", check):
             frame, part = await asyncio.to_thread(_parse_jsonl, batch)
-            await frames.add(frame)
+            await asyncio.to_thread(frames.add, frame)
             stats.add(part)
     except BaseException:
         frames.discard()
@@ -243,7 +244,7 @@ def _parse_jsonl(batch: TextBatch) -> tuple[pl.DataFrame, FieldStats]:
 async def _read_text(
     path: Path, config: FileSource, check: Callable[[], None], spill: Path | None
 ) -> SourceData:
-    frames = _Frames(spill)
+    frames = Batches(spill)
     async for batch in _batches(path, config, "text", check):
         lines = pl.Series("text", [batch.text]).str.split("\n").explode()
         if batch.text.endswith("\n"):
@@ -256,37 +257,8 @@ async def _read_text(
                 "text": lines.str.strip_chars_end("\r"),
             }
         )
-        await frames.add(frame.filter(pl.col("text").str.strip_chars() != ""))
+        await asyncio.to_thread(frames.add, frame.filter(pl.col("text").str.strip_chars() != ""))
     return SourceData(frames.finish(pl.DataFrame(schema={"line": pl.String, "text": pl.String})))
-
-
-class _Frames:
-    """The batches of one file, kept in memory or written to disk as they come."""
-
-    def __init__(self, spill: Path | None) -> None:
-        self._frames: list[pl.DataFrame] = []
-        self._writer = RecordsWriter(spill) if spill is not None else None
-
-    async def add(self, frame: pl.DataFrame) -> None:
-        if not frame.height:
-            return
-        if self._writer is None:
-            self._frames.append(frame)
-        else:
-            await asyncio.to_thread(self._writer.write, frame)
-
-    def discard(self) -> None:
-        if self._writer is not None:
-            self._writer.discard()
-
-    def finish(
-        self, empty: pl.DataFrame, how: Literal["vertical", "diagonal"] = "vertical"
-    ) -> pl.DataFrame | Records:
-        if self._writer is not None and self._writer.height:
-            return self._writer.finish()
-        self.discard()
-        # Batches stay chunks of one frame: rechunking would copy every column once more.
-        return pl.concat(self._frames, how=how, rechunk=False) if self._frames else empty
 
 
 _READERS = {

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -135,3 +137,27 @@ async def test_spill_dir_chooses_where_the_files_go(tmp_path: Path, spill_root: 
     assert os.listdir(spill_root) == []
     with pytest.raises(WorkflowValidationError, match="spill_dir"):
         await extract({**params, "spill_dir": ""})
+
+
+def make_database(path: Path, rows: int) -> None:
+    with contextlib.closing(sqlite3.connect(path)) as connection, connection:
+        connection.execute("create table sales (id integer, name text, revenue text)")
+        connection.executemany(
+            "insert into sales values (?, ?, ?)",
+            [(n, f"Show {n % 9}", f"{n}.25" if n % 11 else None) for n in range(rows)],
+        )
+
+
+async def test_a_query_result_moves_to_disk_once_it_passes_the_limit(tmp_path: Path) -> None:
+    database = tmp_path / "sales.db"
+    make_database(database, 5_000)
+    source = {"type": "database", "path": str(database), "batch_rows": 400}
+    source["query"] = "select * from sales where id >= ? order by id"
+    source["parameters"] = [10]
+    in_memory = await extract({"sources": [source], "spill_over_mb": None})
+    small = await extract({"sources": [source], "spill_over_mb": 0.01})  # ~10 KB: on disk
+    large = await extract({"sources": [source], "spill_over_mb": 100})
+    assert_same(in_memory, small)
+    assert not large["records"].on_disk
+    assert len(small["records"]) == 4_990
+    assert small["records"].frame.get_column("id").to_list()[:2] == ["10", "11"]
