@@ -47,7 +47,7 @@ from ._outcomes import (
     StageOutcome,
     StageStatus,
 )
-from ._records import Records
+from ._records import Records, query_engine
 from ._stored import SPILL_DIR_ENV, RecordsWriter, spill_root
 from ._validate import find_cycle, validate_workflow, workflow_problems
 from ._workflow import StageSpec, WorkflowSpec
@@ -99,6 +99,7 @@ __all__ = [
     "freeze",
     "is_retryable",
     "load_workflow",
+    "query_engine",
     "spill_root",
     "thaw",
     "validate_workflow",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 
@@ -12,6 +12,12 @@ from ._stored import RecordsWriter, StoredPart, aligned, combined_schema, read_s
 
 #: Rows per slice when iterating stored records one row at a time.
 _ITER_ROWS = 65_536
+
+
+def query_engine(table: pl.DataFrame | Records) -> Literal["streaming", "in-memory"]:
+    """The polars engine to collect a query over ``table`` with: records on disk are
+    streamed (only the columns read, a batch at a time), anything else is in memory."""
+    return "streaming" if isinstance(table, Records) and table.on_disk else "in-memory"
 
 
 class Records:
@@ -69,8 +75,11 @@ class Records:
         """Stack several batches; columns missing from a batch become null.
 
         When any batch is on disk, so is the result: the stored batches are reused as
-        they are, and the ones in memory are written next to them.
+        they are, and the ones in memory are written next to them. One batch is the
+        result as it is (records are immutable).
         """
+        if len(parts) == 1:
+            return parts[0]
         if not any(p.on_disk for p in parts):
             frames = [p._frame for p in parts if p._frame is not None and p._frame.width]
             if not frames:

@@ -199,7 +199,11 @@ def read_slices(
             have += take
             offset += take
             if have == rows:
-                yield buffer[0] if len(buffer) == 1 else pl.concat(buffer, rechunk=False)
+                yield _joined(buffer)
                 buffer, have = [], 0
     if buffer:
-        yield buffer[0] if len(buffer) == 1 else pl.concat(buffer, rechunk=False)
+        yield _joined(buffer)
+
+
+def _joined(pieces: list[pl.DataFrame]) -> pl.DataFrame:
+    return pieces[0] if len(pieces) == 1 else pl.concat(pieces, rechunk=False)

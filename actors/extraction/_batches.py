@@ -13,6 +13,9 @@ from actorflow.contracts import Records, RecordsWriter
 class Batches:
     """Collects a source's batches; :meth:`finish` gives them as one table.
 
+    Use it as a context manager: if the block raises, what was written to disk is
+    deleted at once.
+
     Args:
         folder: where a table written to disk gets its folder; ``None``: memory only.
         over_bytes: with a ``folder``, hold batches in memory until together they pass
@@ -51,6 +54,13 @@ class Batches:
         """Delete whatever was written to disk."""
         if self._writer is not None:
             self._writer.discard()
+
+    def __enter__(self) -> Batches:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is not None:
+            self.discard()
 
     def finish(
         self, empty: pl.DataFrame, how: Literal["vertical", "diagonal"] = "vertical"

@@ -13,7 +13,7 @@ from typing import Any, TypeAlias
 
 import polars as pl
 
-from actorflow.contracts import DataValidationError, Records, SourceError
+from actorflow.contracts import DataValidationError, Records, SourceError, query_engine
 
 from ._result import SourceData
 from ._sources import NamedSource
@@ -137,11 +137,6 @@ def consolidate(
     }
 
 
-def _engine(table: Table) -> Any:
-    """Queries over records on disk are streamed: a column or two, a batch at a time."""
-    return "streaming" if isinstance(table, Records) else "in-memory"
-
-
 def _records(table: Table) -> Records:
     return table if isinstance(table, Records) else Records(table)
 
@@ -150,9 +145,10 @@ def _tag(frame: Table, name: str, column: str) -> tuple[Table, dict[str, Any] | 
     """Put the source column first, keeping a same-named data column if it says otherwise."""
     warning = None
     kept: str | None = None  # where a data column of the same name goes (None: dropped)
-    if column in frame.columns:
+    has_column = column in frame.columns
+    if has_column:
         says_this = (pl.col(column).is_null() | (pl.col(column) == name)).all()
-        if not frame.lazy().select(says_this).collect(engine=_engine(frame)).item():
+        if not frame.lazy().select(says_this).collect(engine=query_engine(frame)).item():
             kept = _free_name(f"{column}_original", list(frame.columns))
             warning = {
                 "kind": "renamed_columns",
@@ -163,9 +159,6 @@ def _tag(frame: Table, name: str, column: str) -> tuple[Table, dict[str, Any] | 
                 "fields": {column: len(frame)},
             }
         # Either way nothing is lost: a column that only said this source is dropped.
-        has_column = True
-    else:
-        has_column = False
 
     def make_room(lf: pl.LazyFrame) -> pl.LazyFrame:
         if not has_column:
@@ -256,7 +249,7 @@ def _required(records: Records, fields: Sequence[str], source_column: str) -> li
             pl.any_horizontal(list(missing.values())).sum().alias("__any"),
             *(expr.sum().alias(f"__missing:{field}") for field, expr in missing.items()),
         )
-        .collect(engine=_engine(records))
+        .collect(engine=query_engine(records))
     )
     out = []
     for row in per_source.iter_rows(named=True):

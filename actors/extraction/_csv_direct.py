@@ -34,7 +34,7 @@ from typing import Any
 import aiofiles
 import polars as pl
 
-from actorflow.contracts import Records, RecordsWriter
+from actorflow.contracts import Records, RecordsWriter, query_engine
 
 from ._csv import SNIFF_CHARS, CsvParser, polars_options
 from ._result import ReadError
@@ -100,7 +100,7 @@ async def read_csv_direct(
     if not clean or table is None or len(table.columns) != len(layout.columns):
         return None
     # The checks are queries, streamed over records on disk: one column at a time.
-    engine: Any = "in-memory" if spill is None else "streaming"
+    engine = query_engine(table)
     last = table.lazy().select(pl.col(table.columns[-1]).null_count()).collect(engine=engine)
     if last.item() == 0:
         return table  # no padded row, no blank line
@@ -108,16 +108,16 @@ async def read_csv_direct(
     found = await _scan(path, delimiter.encode(), batch_bytes, check_cancelled)
     if found is None:
         return None
-    quoted = await asyncio.to_thread(_delimiters_in_values, table, delimiter, engine)
+    quoted = await asyncio.to_thread(_delimiters_in_values, table, delimiter)
     expected = (len(table.columns) - 1) * len(table) + quoted
     return table if found - skipped.count(delimiter) == expected else None
 
 
-def _delimiters_in_values(table: pl.DataFrame | Records, delimiter: str, engine: Any) -> int:
+def _delimiters_in_values(table: pl.DataFrame | Records, delimiter: str) -> int:
     count = pl.sum_horizontal(
         pl.col(name).str.count_matches(delimiter, literal=True).sum() for name in table.columns
     )
-    return int(table.lazy().select(count).collect(engine=engine).item() or 0)
+    return int(table.lazy().select(count).collect(engine=query_engine(table)).item() or 0)
 
 
 async def _layout(

@@ -48,18 +48,17 @@ async def read_database(
         if spill_over_bytes is None
         else Batches(spill_dir or spill_root(), over_bytes=spill_over_bytes)
     )
-    try:
-        frame, size = await asyncio.to_thread(_query, config, connections, check_cancelled, batches)
-    except asyncio.CancelledError:
-        # The thread cannot be cancelled, but its query can: it then ends at once.
-        for connection in connections:
-            with contextlib.suppress(sqlite3.Error):
-                connection.interrupt()
-        batches.discard()
-        raise
-    except BaseException:
-        batches.discard()  # what a failed query wrote to disk
-        raise
+    with batches:
+        try:
+            frame, size = await asyncio.to_thread(
+                _query, config, connections, check_cancelled, batches
+            )
+        except asyncio.CancelledError:
+            # The thread cannot be cancelled, but its query can: it then ends at once.
+            for connection in connections:
+                with contextlib.suppress(sqlite3.Error):
+                    connection.interrupt()
+            raise
     return SourceData(frame, info={"path": config.path, "size_bytes": size})
 
 

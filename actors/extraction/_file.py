@@ -145,24 +145,21 @@ async def _read_csv(
 async def _read_csv_batches(
     path: Path, config: FileSource, parser: CsvParser, check: Callable[[], None], spill: Path | None
 ) -> pl.DataFrame | Records:
-    frames = Batches(spill)
     parsing: asyncio.Future[pl.DataFrame] | None = None
-    try:
-        async for batch in _batches(path, config, "CSV", check, quote='"'):
-            # A batch is parsed in a thread (polars releases the GIL) while the next one
-            # is read; batches are still parsed in order, one at a time.
+    with Batches(spill) as frames:
+        try:
+            async for batch in _batches(path, config, "CSV", check, quote='"'):
+                # A batch is parsed in a thread (polars releases the GIL) while the next
+                # one is read; batches are still parsed in order, one at a time.
+                if parsing is not None:
+                    await asyncio.to_thread(frames.add, await parsing)
+                parsing = asyncio.ensure_future(asyncio.to_thread(parser.parse, batch))
             if parsing is not None:
                 await asyncio.to_thread(frames.add, await parsing)
-            parsing = asyncio.ensure_future(asyncio.to_thread(parser.parse, batch))
-        if parsing is not None:
-            await asyncio.to_thread(frames.add, await parsing)
-    except BaseException:
-        frames.discard()
-        raise
-    finally:
-        if parsing is not None and not parsing.done():
-            parsing.cancel()
-    return frames.finish(parser.empty())
+        finally:
+            if parsing is not None and not parsing.done():
+                parsing.cancel()
+        return frames.finish(parser.empty())
 
 
 async def _read_json(
@@ -202,17 +199,13 @@ def _objects_to_frame(items: list[Any], label: str, check: Callable[[], None]) -
 async def _read_jsonl(
     path: Path, config: FileSource, check: Callable[[], None], spill: Path | None
 ) -> SourceData:
-    frames = Batches(spill)
     stats = FieldStats()
-    try:
+    with Batches(spill) as frames:
         async for batch in _batches(path, config, "JSON Lines", check):
             frame, part = await asyncio.to_thread(_parse_jsonl, batch)
             await asyncio.to_thread(frames.add, frame)
             stats.add(part)
-    except BaseException:
-        frames.discard()
-        raise
-    return SourceData(frames.finish(pl.DataFrame(), how="diagonal"), fields=stats)
+        return SourceData(frames.finish(pl.DataFrame(), how="diagonal"), fields=stats)
 
 
 def _parse_jsonl(batch: TextBatch) -> tuple[pl.DataFrame, FieldStats]:
@@ -244,21 +237,23 @@ def _parse_jsonl(batch: TextBatch) -> tuple[pl.DataFrame, FieldStats]:
 async def _read_text(
     path: Path, config: FileSource, check: Callable[[], None], spill: Path | None
 ) -> SourceData:
-    frames = Batches(spill)
-    async for batch in _batches(path, config, "text", check):
-        lines = pl.Series("text", [batch.text]).str.split("\n").explode()
-        if batch.text.endswith("\n"):
-            lines = lines.slice(0, len(lines) - 1)
-        frame = pl.DataFrame(
-            {
-                "line": pl.int_range(
-                    batch.first_line, batch.first_line + len(lines), eager=True
-                ).cast(pl.String),
-                "text": lines.str.strip_chars_end("\r"),
-            }
-        )
-        await asyncio.to_thread(frames.add, frame.filter(pl.col("text").str.strip_chars() != ""))
-    return SourceData(frames.finish(pl.DataFrame(schema={"line": pl.String, "text": pl.String})))
+    with Batches(spill) as frames:
+        async for batch in _batches(path, config, "text", check):
+            lines = pl.Series("text", [batch.text]).str.split("\n").explode()
+            if batch.text.endswith("\n"):
+                lines = lines.slice(0, len(lines) - 1)
+            frame = pl.DataFrame(
+                {
+                    "line": pl.int_range(
+                        batch.first_line, batch.first_line + len(lines), eager=True
+                    ).cast(pl.String),
+                    "text": lines.str.strip_chars_end("\r"),
+                }
+            )
+            text = frame.filter(pl.col("text").str.strip_chars() != "")
+            await asyncio.to_thread(frames.add, text)
+        empty = pl.DataFrame(schema={"line": pl.String, "text": pl.String})
+        return SourceData(frames.finish(empty))
 
 
 _READERS = {

@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any
+from typing import Literal
 
 import polars as pl
 
 from actorflow.actors.rules import compute_rpm, parse_impressions_expr
-from actorflow.contracts import Records
+from actorflow.contracts import Records, query_engine
 
 from ._format import CENT, percent
 
@@ -34,18 +34,16 @@ class Table:
     Attributes:
         query: the records.
         schema: their columns and types.
-        streaming: run queries with polars' streaming engine (records on disk).
+        engine: the polars engine queries run on (streaming for records on disk).
     """
 
     query: pl.LazyFrame
     schema: pl.Schema
-    streaming: bool = False
+    engine: Literal["streaming", "in-memory"] = "in-memory"
 
     @classmethod
     def of(cls, records: pl.DataFrame | Records) -> Table:
-        if isinstance(records, Records):
-            return cls(records.lazy(), pl.Schema(records.schema), records.on_disk)
-        return cls(records.lazy(), records.schema)
+        return cls(records.lazy(), pl.Schema(records.schema), query_engine(records))
 
     @property
     def columns(self) -> list[str]:
@@ -53,12 +51,11 @@ class Table:
 
     def collect(self, query: pl.LazyFrame) -> pl.DataFrame:
         """Run a query over this table (built from :attr:`query`)."""
-        engine: Any = "streaming" if self.streaming else "in-memory"
-        return query.collect(engine=engine)
+        return query.collect(engine=self.engine)
 
     def change(self, query: pl.LazyFrame) -> Table:
         """The same table read through ``query`` (built from :attr:`query`)."""
-        return Table(query, query.collect_schema(), self.streaming)
+        return Table(query, query.collect_schema(), self.engine)
 
 
 @dataclass(frozen=True, slots=True)

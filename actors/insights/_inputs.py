@@ -84,8 +84,7 @@ def collect_input(
             f"{list(inputs if inputs is not None else order)} produced Records (an output "
             "that is Records or has a 'records' key)"
         )
-    parts = [found[n] for n in chosen]
-    collected.records = parts[0] if len(parts) == 1 else Records.concat(parts)
+    collected.records = Records.concat([found[n] for n in chosen])
     return collected
 
 

@@ -109,14 +109,13 @@ class ProcessingAgent(Agent):
             slice_rows=params.slice_rows,
             progress=slice_done,
         )
-        del records
         request.raise_if_cancelled()
         stats = build_stats(
             processed,
             plan,
             roles=params.roles,
             validation=params.validation,
-            columns=collected.records.columns,
+            columns=records.columns,
             inputs=collected.counts,
             input_warnings=collected.warnings,
             processing_month=params.processing_month,

@@ -100,5 +100,5 @@ def collect_records(
             f"stage {stage!r} has no records to process: none of its dependencies "
             f"{wanted} produced Records (an output that is Records or has a 'records' key)"
         )
-    collected.records = parts[0] if len(parts) == 1 else Records.concat(parts)
+    collected.records = Records.concat(parts)
     return collected

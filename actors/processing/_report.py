@@ -8,7 +8,7 @@ from typing import Any
 import polars as pl
 
 from actorflow.actors.rules import FieldRoles, ValidationRules
-from actorflow.contracts import Records
+from actorflow.contracts import Records, query_engine
 
 from ._operations import OperationPlan
 from ._process import Processed
@@ -168,9 +168,8 @@ def build_stats(
     if processing_month is not None and "month_year" in records.columns:
         counts["in_month"] = (pl.col("month_year") == processing_month).sum()
     if counts:
-        # Streamed over records on disk: one column read at a time.
-        engine: Any = "streaming" if records.on_disk else "in-memory"
-        found = records.lazy().select(**counts).collect(engine=engine).row(0, named=True)
+        query = records.lazy().select(**counts)
+        found = query.collect(engine=query_engine(records)).row(0, named=True)
         if "rpm_computed" in found:
             per_op["calculations"]["rpm_computed"] = int(found["rpm_computed"] or 0)
         if "in_month" in found:
