@@ -135,6 +135,14 @@ class Records:
         else:
             yield from read_slices(self._parts, self._schema, rows)
 
+    def write_parquet(self, path: str | Path) -> None:
+        """Write the records to one Parquet file; records on disk are streamed from their
+        files, never read whole."""
+        if self._frame is not None:
+            self._frame.write_parquet(path)
+        else:
+            self.lazy().sink_parquet(path)
+
     def map_columns(self, change: Callable[[pl.LazyFrame], pl.LazyFrame]) -> Records:
         """The records with a row-wise change of columns (add, rename, drop, cast).
 

@@ -175,16 +175,13 @@ class ResultWriter:
         csv_name, parquet_name = f"{base}.csv", f"{base}.parquet"
         if source is not None:
             shutil.copyfile(source, self.folder / parquet_name)
+        else:
+            records.write_parquet(self.folder / parquet_name)
         if records.on_disk and not any(dtype.is_nested() for dtype in records.schema.values()):
             # Streamed from the files, a batch at a time: a big table is never held whole.
-            if source is None:
-                records.lazy().sink_parquet(self.folder / parquet_name)
             records.lazy().sink_csv(self.folder / csv_name)
         else:
-            frame = records.frame
-            if source is None:
-                frame.write_parquet(self.folder / parquet_name)
-            _csv_ready(frame).write_csv(self.folder / csv_name)
+            _csv_ready(records.frame).write_csv(self.folder / csv_name)
         self._added(csv_name)
         self._added(parquet_name)
         return {**records_summary(records), "csv": csv_name, "parquet": parquet_name}

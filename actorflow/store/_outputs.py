@@ -137,10 +137,7 @@ def _write_parquet(records: Records, target: Path) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     try:
-        if records.on_disk:
-            records.lazy().sink_parquet(tmp)  # streamed: never the whole table in memory
-        else:
-            records.frame.write_parquet(tmp)
+        records.write_parquet(tmp)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -168,3 +168,12 @@ def test_no_parts_make_empty_records() -> None:
     records = Records.from_parts([])
     assert not records.on_disk
     assert len(records) == 0
+
+
+def test_records_on_disk_write_the_same_parquet_as_in_memory(tmp_path: Path) -> None:
+    stored, _ = _stored(tmp_path, [3, 4])
+    stored.write_parquet(tmp_path / "stored.parquet")
+    Records(_frame(0, 7)).write_parquet(tmp_path / "memory.parquet")
+    written = pl.read_parquet(tmp_path / "stored.parquet")
+    assert written.equals(pl.read_parquet(tmp_path / "memory.parquet"))
+    assert written.equals(_frame(0, 7))
