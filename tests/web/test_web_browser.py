@@ -148,6 +148,9 @@ def test_the_dashboard_runs_a_workflow_live_and_finds_it_in_history(
                 arg=run_id,
                 timeout=60_000,
             )
+            # The state line reads "completed" as soon as the run ends; its results render
+            # after one more request.
+            page.wait_for_selector("#run-results:not([hidden])", timeout=30_000)
             assert page.locator("#alert").is_hidden()
             assert "uploaded" in page.inner_text("#records-preview").lower()
 

@@ -239,6 +239,9 @@ function watch(runId, stages) {
   if (current && current.source) current.source.close();
   $("run-live").hidden = false;
   $("run-results").hidden = true;
+  // The previous run's results must never show under this run's id, even for a moment.
+  for (const id of ["downloads", "charts", "insight-text", "records-preview"]) $(id).replaceChildren();
+  $("results-json").textContent = "";
   $("run-id").textContent = runId;
   $("stage-bars").replaceChildren();
   $("run-cancel").disabled = false;
@@ -330,6 +333,7 @@ function findTable(results) {
 
 async function showResults(runId) {
   const status = await api(`v1/workflows/${encodeURIComponent(runId)}/status`);
+  if (!current || current.id !== runId) return; // a newer run took the panel meanwhile
   const results = status.results || {};
   $("run-results").hidden = false;
   const base = `v1/workflows/${encodeURIComponent(runId)}/results`;
