@@ -92,6 +92,20 @@ async def test_jsonl_and_text_files_read_to_disk_equal_the_ones_in_memory(tmp_pa
         assert len(on_disk["records"]) in (500, 300)
 
 
+@pytest.mark.parametrize("fields", ["some", "none"])
+async def test_records_without_a_field_keep_their_rows_on_disk(tmp_path: Path, fields: str) -> None:
+    # Whole batches of {} have no column to be written in; they become null rows.
+    empty = ["{}"] * 40
+    named = [json.dumps({"id": n}) for n in range(10)] if fields == "some" else []
+    path = tmp_path / "sparse.jsonl"
+    path.write_text("\n".join([*empty, *named, *empty, *named, *empty]) + "\n")
+    source = {"type": "file", "path": str(path), "batch_bytes": 64}
+    in_memory, on_disk = await both({"sources": [source]})
+    assert len(in_memory["records"]) == len(on_disk["records"]) == 120 + len(named) * 2
+    assert on_disk["records"].frame.equals(in_memory["records"].frame)
+    assert on_disk["counts"] == in_memory["counts"]
+
+
 async def test_sources_in_memory_join_a_file_read_to_disk_in_order(tmp_path: Path) -> None:
     path = tmp_path / "big.csv"
     path.write_text(csv_text(50))
