@@ -46,10 +46,12 @@ class FileSource(_Source, frozen=True, tag="file", tag_field="type"):
             ``result.items``). By default the document itself if it is a list, else its
             ``records`` list, else its only list.
         batch_bytes: how much text is parsed at a time; the working memory grows with
-            this, not with the file (JSON documents, which cannot be split, excepted).
-            A UTF-8 CSV file bigger than 16K characters is first parsed by polars in
-            one pass, kept when it provably equals the batched parse (see
-            ``_csv_direct``).
+            this, not with the file. A UTF-8 CSV file bigger than 16K characters is
+            first parsed by polars in one pass, kept when it provably equals the batched
+            parse (see ``_csv_direct``). A JSON document up to this size is parsed
+            whole (faster); a bigger one is parsed as a stream, its records found as
+            they come, when they are the document, its ``records`` list or at a
+            ``records_path`` of keys (records found otherwise mean a whole parse).
     """
 
     path: str

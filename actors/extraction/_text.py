@@ -49,6 +49,7 @@ async def text_batches(
     batch_chars: int,
     what: str,
     quote: str | None = None,
+    whole_lines: bool = True,
     check_cancelled: Callable[[], None] = lambda: None,
 ) -> AsyncGenerator[TextBatch, None]:
     """Yield the file's text in batches that end at a line break.
@@ -59,6 +60,8 @@ async def text_batches(
         batch_chars: the size a batch is cut at (it may be larger by one line).
         what: the format, for messages (``"CSV"``).
         quote: for CSV, the quote character: a line break inside quotes is not a cut.
+        whole_lines: ``False`` yields the text as it is read, cut anywhere (a JSON
+            document streamed to a parser, which may well be one long line).
         check_cancelled: called before each read; raises to stop.
 
     Raises:
@@ -88,6 +91,13 @@ async def text_batches(
                 raise ReadError(
                     f"line {at}: a NUL character; this looks like a binary file, not {what} text"
                 )
+            if not whole_lines:
+                if text:
+                    yield TextBatch(text, line)
+                    line += text.count("\n")
+                if final:
+                    return
+                continue
             pending = pending + text if pending else text
             if final:
                 if pending:
