@@ -15,7 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from actorflow.contracts import EVENT_TYPES, Event, RunFinished
+from actorflow.contracts import EVENT_TYPES, Event, RunFinished, StageProgress
 
 from . import signals
 from ._delivery import Delivery
@@ -24,6 +24,7 @@ Listener = Callable[[Event], None]
 
 _SIGNALS = {cls: signals.BY_KIND[cls.kind] for cls in EVENT_TYPES}
 _ALL = signals.event
+_PROGRESS = _SIGNALS[StageProgress]
 
 
 class _RunLog:
@@ -65,12 +66,8 @@ class EventHub:
             fields: the event's own fields.
         """
         with self._lock:
-            log = self._runs.get(run_id)
+            log = self._open_log(run_id)
             if log is None:
-                log = self._runs[run_id] = _RunLog()
-            elif log.finished:
-                # A late report from an agent thread racing the run's end: dropping it
-                # is what keeps "one terminal event per run, nothing after it".
                 return None
             if cls is RunFinished and fields.get("status") == "completed":
                 log.progress = 100
@@ -81,14 +78,52 @@ class EventHub:
             log.events.append(event)
             if cls is RunFinished:
                 self._finish(run_id, log)
-            if self._listeners:
-                for key in (run_id, None):
-                    for listener in self._listeners.get(key, ()):
-                        listener(event)
-            kind_signal = _SIGNALS[cls]
-            if kind_signal.receivers or _ALL.receivers:
-                self._delivery.dispatch((kind_signal, _ALL), run_id, event)
+            self._hand_on(run_id, event, _SIGNALS[cls])
         return event
+
+    def emit_stage_progress(
+        self, run_id: str, progress: int, stage: str, fraction: float, message: str
+    ) -> None:
+        """``emit(StageProgress, ...)``, without the generic path's costs: agents may
+        report thousands of times a second, and each report is one event."""
+        with self._lock:
+            log = self._open_log(run_id)
+            if log is None:
+                return
+            if progress > log.progress:
+                log.progress = min(progress, 99)
+            log.seq += 1
+            event = StageProgress(
+                run_id=run_id,
+                seq=log.seq,
+                at=time.time(),
+                progress=log.progress,
+                stage=stage,
+                fraction=fraction,
+                message=message,
+            )
+            log.events.append(event)
+            self._hand_on(run_id, event, _PROGRESS)
+
+    def _open_log(self, run_id: str) -> _RunLog | None:
+        """The run's log; ``None`` once the run finished (under the lock)."""
+        log = self._runs.get(run_id)
+        if log is None:
+            log = self._runs[run_id] = _RunLog()
+        elif log.finished:
+            # A late report from an agent thread racing the run's end: dropping it
+            # is what keeps "one terminal event per run, nothing after it".
+            return None
+        return log
+
+    def _hand_on(self, run_id: str, event: Event, kind_signal: Any) -> None:
+        """To listeners and signal receivers (under the lock, so in emission order)."""
+        if self._listeners:
+            for key in (run_id, None):
+                for listener in self._listeners.get(key, ()):
+                    listener(event)
+        if kind_signal.receivers or _ALL.receivers:
+            self._delivery.dispatch((kind_signal, _ALL), run_id, event)
 
     def _finish(self, run_id: str, log: _RunLog) -> None:
         log.finished = True

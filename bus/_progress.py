@@ -5,8 +5,6 @@ from __future__ import annotations
 import math
 import threading
 
-from actorflow.contracts import StageProgress
-
 from ._hub import EventHub
 
 
@@ -79,11 +77,4 @@ class ProgressReporter:
             # worth failing a stage over.
             fraction = min(max(fraction, 0.0), 1.0) if not math.isnan(fraction) else 0.0
         kept, percent = self._run.report(self._stage, fraction)
-        self._hub.emit(
-            StageProgress,
-            self._run.run_id,
-            progress=percent,
-            stage=self._stage,
-            fraction=kept,
-            message=message,
-        )
+        self._hub.emit_stage_progress(self._run.run_id, percent, self._stage, kept, message)
