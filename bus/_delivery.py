@@ -57,8 +57,9 @@ class _Mailbox:
                     continue
                 if item is _STOP:
                     return
-                receiver, sender, event = item
-                self._deliver(receiver, sender, event)
+                receiver, events = item
+                for sender, event in events:
+                    self._deliver(receiver, sender, event)
         finally:
             if self._loop is not None:
                 self._loop.close()
@@ -66,7 +67,7 @@ class _Mailbox:
     def _deliver(self, receiver: Receiver, sender: str, event: Any) -> None:
         try:
             result = receiver(sender, event=event)
-            if inspect.isawaitable(result):
+            if result is not None and inspect.isawaitable(result):
                 if self._loop is None:
                     self._loop = asyncio.new_event_loop()
                 self._loop.run_until_complete(result)
@@ -117,9 +118,13 @@ class Delivery:
             while not inbox.empty() and len(batch) < 1024:
                 batch.append(inbox.get())
             resolved: dict[tuple[Any, str], list[Receiver]] = {}
+            # Each receiver's events of the batch, in order, go to its mailbox at once.
+            posts: dict[Hashable, tuple[Receiver, list[tuple[str, Any]]]] = {}
+            stop = False
             for item in batch:
                 if item is _STOP:
-                    return
+                    stop = True
+                    break
                 signals, sender, event = item
                 key = (signals, sender)
                 receivers = resolved.get(key)
@@ -128,22 +133,29 @@ class Delivery:
                         receiver for signal in signals for receiver in signal.receivers_for(sender)
                     ]
                 for receiver in receivers:
-                    self.post(receiver, sender, event)
+                    posts.setdefault(receiver_key(receiver), (receiver, []))[1].append(
+                        (sender, event)
+                    )
+            self._post(posts)
+            if stop:
+                return
 
-    def post(self, receiver: Receiver, sender: str, event: Any) -> None:
-        """Queue ``event`` for ``receiver``; never blocks."""
-        key = receiver_key(receiver)
+    def _post(self, posts: dict[Hashable, tuple[Receiver, list[tuple[str, Any]]]]) -> None:
+        """Queue each receiver's events in its mailbox; never blocks."""
+        if not posts:
+            return
         # Under the lock that retire() takes: a box found here cannot retire before the
-        # event is in its queue (it would end with the event unread).
+        # events are in its queue (it would end with them unread).
         with self._lock:
             if self._closed:
                 return
-            box = self._mailboxes.get(key)
-            if box is None:
-                box = _Mailbox(key, self)
-                self._mailboxes[key] = box
-                box.thread.start()
-            box.queue.put((receiver, sender, event))
+            for key, item in posts.items():
+                box = self._mailboxes.get(key)
+                if box is None:
+                    box = _Mailbox(key, self)
+                    self._mailboxes[key] = box
+                    box.thread.start()
+                box.queue.put(item)
 
     def retire(self, key: Hashable, box: _Mailbox) -> bool:
         """Called by an idle mailbox: True if it may end (nothing arrived meanwhile)."""
