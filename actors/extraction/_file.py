@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import stat
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +94,7 @@ def _batches(
     quote: str | None = None,
     *,
     whole_lines: bool = True,
-) -> AsyncIterator[TextBatch]:
+) -> AsyncGenerator[TextBatch, None]:
     return text_batches(
         path,
         encoding=config.encoding,
@@ -178,7 +178,8 @@ async def _read_json(
     if (await aiofiles.os.stat(path)).st_size > config.batch_bytes:
         with Batches(spill) as frames:
             chunks = _batches(path, config, "JSON", check, whole_lines=False)
-            stats = await stream_records(chunks, config.records_path, frames)
+            async with contextlib.aclosing(chunks):  # the stream may stop before the end
+                stats = await stream_records(chunks, config.records_path, frames)
             if stats is not None:
                 return SourceData(frames.finish(pl.DataFrame(), how="diagonal"), fields=stats)
             frames.discard()

@@ -171,12 +171,20 @@ async def stream_records(
     found = _prefix(records_path, start[0])
     if found is None:
         return None
-    text = _Text(first, chunks, asyncio.get_running_loop())
+    loop = asyncio.get_running_loop()
+    text = _Text(first, chunks, loop)
     records = _Records(record_label(found[1]), frames)
+    work = loop.run_in_executor(None, _parse, text, found[0], records)
     try:
-        await asyncio.to_thread(_parse, text, found[0], records)
-    finally:
-        text.stopped = True  # a cancelled wait leaves the thread running until its next read
+        await asyncio.shield(work)
+    except asyncio.CancelledError:
+        # The thread stops at its next read. Until it has, the batches it pulls from
+        # must stay open, and the frames it writes must not be deleted under it.
+        text.stopped = True
+        await asyncio.wait([work])
+        if not work.cancelled():
+            work.exception()  # retrieved: it is the cancellation's doing
+        raise
     return records.stats if records.stats.records else None
 
 

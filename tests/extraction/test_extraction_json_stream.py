@@ -3,7 +3,10 @@ what the whole parse gives: the same records, warnings and errors."""
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import json
+import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -269,3 +272,31 @@ async def test_a_cancelled_stream_stops_and_deletes_what_it_wrote(
         await read_file(source, check_cancelled=check, spill_over_bytes=0, spill_dir=spill)
     assert reads == 40
     assert list(spill.iterdir()) == []
+
+
+async def test_a_stream_whose_task_is_cancelled_ends_cleanly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(json_stream, "_OBJECT_BATCH", 100)
+    path = tmp_path / "shows.json"
+    path.write_text(json.dumps(records_of(3000)))
+    spill = tmp_path / "cancelled"
+    spill.mkdir()
+    reads = 0
+
+    def check() -> None:
+        nonlocal reads
+        reads += 1
+        if reads == 40:  # a run timeout, say, cancels the stage's task halfway
+            task.cancel()
+
+    source = FileSource(path=str(path), batch_bytes=4096)
+    task = asyncio.ensure_future(
+        read_file(source, check_cancelled=check, spill_over_bytes=0, spill_dir=spill)
+    )
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert 40 <= reads < 45  # the parser's thread stopped at once
+    assert list(spill.iterdir()) == []
+    gc.collect()
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
