@@ -100,19 +100,26 @@ def frame_from_objects(
                 f"{label.format(index=index)} is {_kind(item)}, not an object (a record must "
                 "be an object of field names to values)"
             )
-    rows = [
-        {k: v if v is None or type(v) is str else to_text(v) for k, v in item.items()}
-        for item in items
-    ]
     # Records of one source mostly share one key sequence: count the sequences (in C),
     # then derive per-field counts from the few distinct ones.
-    stats = FieldStats(records=len(rows))
+    stats = FieldStats(records=len(items))
     for keys, count in Counter(map(tuple, items)).items():
         stats.sizes[len(keys)] += count
         for key in keys:
             stats.present[key] += count
-    schema = dict.fromkeys(stats.present, pl.String)
-    return pl.DataFrame(rows, schema=schema, orient="row"), stats
+    # Column by column: no dict per record, and the common types skip to_text's checks
+    # (1.8x faster than building rows).
+    plain = _PLAIN
+    columns = {
+        key: [
+            v if v is None or v.__class__ is str else str(v) if v.__class__ in plain else to_text(v)
+            for v in [item.get(key) for item in items]
+        ]
+        for key in stats.present
+    }
+    if not columns:  # records without a field ({}) still count as rows
+        return pl.DataFrame([{}] * len(items), schema={}, orient="row"), stats
+    return pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String)), stats
 
 
 def frame_from_rows(columns: list[str], rows: list[tuple[Any, ...]]) -> pl.DataFrame:
