@@ -173,9 +173,10 @@ async def _read_csv_batches(
 async def _read_json(
     path: Path, config: FileSource, check: Callable[[], None], spill: Path | None
 ) -> SourceData:
-    # The whole parse is twice as fast as the stream and its errors come from msgspec,
-    # but it holds the document as Python objects: only small documents get it.
-    if (await aiofiles.os.stat(path)).st_size > config.batch_bytes:
+    # The whole parse is faster than the stream and its errors come from msgspec, but
+    # it holds the document as Python objects: only small documents get it.
+    big = (await aiofiles.os.stat(path)).st_size > config.batch_bytes
+    if big:
         with Batches(spill) as frames:
             chunks = _batches(path, config, "JSON", check, whole_lines=False)
             async with contextlib.aclosing(chunks):  # the stream may stop before the end
@@ -192,7 +193,20 @@ async def _read_json(
         items, found_at = find_records(document, config.records_path, what="the file")
     except RecordShapeError as exc:
         raise ReadError(str(exc)) from None
-    return await asyncio.to_thread(_objects_to_frame, items, record_label(found_at), check)
+    data = await asyncio.to_thread(_objects_to_frame, items, record_label(found_at), check)
+    if big and items and found_at and "." not in found_at and not config.records_path:
+        # Found by elimination, which a stream cannot do: say how to let it stream.
+        data.warnings.append(
+            {
+                "kind": "parsed_whole",
+                "message": f"the records were found under {found_at!r} only by parsing the "
+                f"whole document in memory; set records_path to {found_at!r} to read it as "
+                "a stream",
+                "count": len(items),
+                "fields": {},
+            }
+        )
+    return data
 
 
 def _objects_to_frame(items: list[Any], label: str, check: Callable[[], None]) -> SourceData:
