@@ -90,6 +90,10 @@ class RecordsWriter:
         self._folder = _Folder(Path(folder) if folder is not None else None)
         self._parts: list[StoredPart] = []
         self._empty: pl.DataFrame | None = None
+        # Rows without a column (records with no field) have nothing a file can hold:
+        # they wait for columns to be written in (the next frame's, or the last one's).
+        self._columnless = 0
+        self._columns: pl.Schema | None = None
 
     @property
     def path(self) -> Path:
@@ -104,7 +108,7 @@ class RecordsWriter:
     @property
     def height(self) -> int:
         """Rows written so far."""
-        return sum(part.height for part in self._parts)
+        return sum(part.height for part in self._parts) + self._columnless
 
     def _next_path(self) -> Path:
         return self._folder.path / f"part-{len(self._parts):06d}.arrow"
@@ -114,11 +118,19 @@ class RecordsWriter:
         self._parts.append(StoredPart(pl.scan_ipc(path), height, self._folder))
 
     def write(self, frame: pl.DataFrame) -> None:
-        """Append ``frame``'s rows as one part (a frame without rows adds no file)."""
+        """Append ``frame``'s rows as one part (a frame without rows adds no file; rows
+        without a column become null rows of the columns written next)."""
         if not frame.height:
             if self._empty is None and frame.width:
                 self._empty = frame.clear()
             return
+        if not frame.width:
+            self._columnless += frame.height
+            return
+        if self._columnless:
+            frame = pl.concat([frame.clear(self._columnless), frame])
+            self._columnless = 0
+        self._columns = frame.schema
         path = self._next_path()
         frame.write_ipc(path, compression="lz4")
         self._add(path, frame.height)
@@ -142,6 +154,12 @@ class RecordsWriter:
         the columns of the first frame written, if any)."""
         from ._records import Records  # noqa: PLC0415  # _records imports this module
 
+        if self._columnless:
+            rows, self._columnless = self._columnless, 0
+            if self._columns is None:  # not one column in the whole table
+                self._folder.remove()
+                return Records(pl.DataFrame(height=rows))
+            self.write(pl.DataFrame(schema=self._columns).clear(rows))
         if not self._parts:
             self._folder.remove()
             return Records(self._empty)
@@ -150,6 +168,7 @@ class RecordsWriter:
     def discard(self) -> None:
         """Delete everything written."""
         self._parts.clear()
+        self._columnless = 0
         self._folder.remove()
 
     def __enter__(self) -> RecordsWriter:

@@ -26,8 +26,6 @@ class Batches:
 
     def __init__(self, folder: Path | None, *, over_bytes: int | None = None) -> None:
         self._frames: list[pl.DataFrame] = []
-        self._columnless: list[pl.DataFrame] = []
-        self._columns: pl.DataFrame | None = None  # the last batch's, without rows
         self._held = 0
         self._folder = folder
         self._over = over_bytes
@@ -39,21 +37,6 @@ class Batches:
         """Keep one batch (blocking: it may be written to disk)."""
         if not frame.height:
             return
-        if not frame.width:
-            # Records without a field ({} in JSON) have no column to be stored in: they
-            # wait, and become null rows of the next batch's columns.
-            self._columnless.append(frame)
-            return
-        if self._columnless:
-            frame = pl.concat([frame.clear(self._columnless_rows()), frame])
-            self._columnless.clear()
-        self._columns = frame.clear()
-        self._keep(frame)
-
-    def _columnless_rows(self) -> int:
-        return sum(held.height for held in self._columnless)
-
-    def _keep(self, frame: pl.DataFrame) -> None:
         if self._writer is not None:
             self._writer.write(frame)
             return
@@ -83,13 +66,9 @@ class Batches:
         self, empty: pl.DataFrame, how: Literal["vertical", "diagonal"] = "vertical"
     ) -> pl.DataFrame | Records:
         """The batches as one table (``empty`` without any): ``Records`` if on disk."""
-        if self._columnless:
-            if self._columns is None:  # not one field in the whole source
-                self.discard()
-                return pl.concat(self._columnless)
-            self._keep(self._columns.clear(self._columnless_rows()))
         if self._writer is not None and self._writer.height:
-            return self._writer.finish()
+            table = self._writer.finish()
+            return table if table.on_disk else table.frame  # rows without a column
         self.discard()
         # Batches stay chunks of one frame: rechunking would copy every column once more.
         return pl.concat(self._frames, how=how, rechunk=False) if self._frames else empty

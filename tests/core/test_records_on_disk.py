@@ -133,6 +133,26 @@ def test_no_rows_written_gives_empty_records_in_memory_with_the_columns(tmp_path
     assert not writer.path.exists()
 
 
+def test_rows_without_a_column_are_kept_as_null_rows(tmp_path: Path) -> None:
+    # A file cannot hold rows without columns (records with no field): the writer makes
+    # them null rows of the columns around them, in their place.
+    frames = [pl.DataFrame(height=2), _frame(0, 3), pl.DataFrame(height=4), _frame(3, 1)]
+    frames.append(pl.DataFrame(height=5))
+    writer = RecordsWriter(tmp_path)
+    for frame in frames:
+        writer.write(frame)
+    assert writer.height == 15
+    records = writer.finish()
+    assert records.on_disk
+    assert records.frame.equals(pl.concat(frames, how="diagonal"))
+    alone = RecordsWriter(tmp_path)
+    alone.write(pl.DataFrame(height=3))
+    only = alone.finish()
+    assert not only.on_disk
+    assert (len(only), only.columns) == (3, ())
+    assert not alone.path.exists()
+
+
 def test_sink_streams_a_query_into_a_part(tmp_path: Path) -> None:
     source = tmp_path / "in.csv"
     _frame(0, 1000).write_csv(source)
