@@ -22,7 +22,15 @@ from ._json_stream import stream_records
 from ._result import ReadError, SourceData
 from ._sources import FileFormat, FileSource
 from ._text import TextBatch, text_batches
-from ._values import FieldStats, RecordShapeError, find_records, frame_from_objects, record_label
+from ._values import (
+    OBJECT_BATCH,
+    FieldStats,
+    ObjectFrames,
+    RecordShapeError,
+    find_records,
+    frame_from_objects,
+    record_label,
+)
 
 _FORMATS: dict[str, FileFormat] = {
     ".csv": "csv",
@@ -34,8 +42,6 @@ _FORMATS: dict[str, FileFormat] = {
     ".text": "text",
     ".log": "text",
 }
-#: Objects converted into one frame at a time, bounding the intermediate row dicts.
-_OBJECT_BATCH = 50_000
 
 
 async def read_file(
@@ -210,20 +216,16 @@ async def _read_json(
 
 
 def _objects_to_frame(items: list[Any], label: str, check: Callable[[], None]) -> SourceData:
-    frames: list[pl.DataFrame] = []
-    stats = FieldStats()
-    for start in range(0, len(items), _OBJECT_BATCH):
-        check()
+    with Batches(None) as frames:
+        objects = ObjectFrames(frames.add, label=label)
         try:
-            frame, part = frame_from_objects(
-                items[start : start + _OBJECT_BATCH], label=label, start=start
-            )
+            for start in range(0, len(items), OBJECT_BATCH):
+                check()
+                objects.extend(items[start : start + OBJECT_BATCH])
+            objects.flush()
         except RecordShapeError as exc:
             raise ReadError(str(exc)) from None
-        frames.append(frame)
-        stats.add(part)
-    frame = pl.concat(frames, how="diagonal") if frames else pl.DataFrame()
-    return SourceData(frame, fields=stats)
+        return SourceData(frames.finish(pl.DataFrame(), how="diagonal"), fields=objects.stats)
 
 
 async def _read_jsonl(

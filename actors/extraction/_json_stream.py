@@ -3,7 +3,7 @@
 A JSON document parsed whole becomes Python objects several times its size on disk, so a
 document bigger than its source's ``batch_bytes`` is streamed: ijson's C parser (yajl)
 reads the text and hands over each record of the list as soon as it is complete, and
-records become frames ``_OBJECT_BATCH`` at a time. Numbers that are not integers come
+records become frames ``OBJECT_BATCH`` at a time. Numbers that are not integers come
 as ``Decimal`` from their literal, exactly as from the whole parse.
 
 ijson pulls its input (a file-like ``read``) from a worker thread; the text still comes
@@ -22,21 +22,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Any
 
 import ijson
 
 from ._batches import Batches
 from ._result import ReadError
 from ._text import TextBatch
-from ._values import FieldStats, RecordShapeError, frame_from_objects, record_label
+from ._values import FieldStats, ObjectFrames, RecordShapeError, record_label
 
 #: yajl's verbose errors show the text around the error so that its byte is at column 41.
 _ERROR_COLUMN = 40
 #: The most bytes ijson is handed at once: yajl runs fastest on pieces that fit a cache.
 _PIECE_BYTES = 64 * 1024
-#: Records turned into one frame at a time.
-_OBJECT_BATCH = 50_000
 #: UTF-8 continuation bytes: deleting them leaves one byte per character.
 _CONTINUATION = bytes(range(0x80, 0xC0))
 
@@ -97,39 +94,14 @@ class _Text:
         return await anext(self._rest, None)
 
 
-class _Records:
-    """Frames of the records ijson finds, ``_OBJECT_BATCH`` at a time."""
-
-    def __init__(self, label: str, frames: Batches) -> None:
-        self._label = label
-        self._frames = frames
-        self._items: list[Any] = []
-        self.stats = FieldStats()
-
-    def add(self, item: Any) -> None:
-        self._items.append(item)
-        if len(self._items) >= _OBJECT_BATCH:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self._items:
-            return
-        try:
-            frame, stats = frame_from_objects(
-                self._items, label=self._label, start=self.stats.records
-            )
-        except RecordShapeError as exc:
-            raise ReadError(str(exc)) from None
-        self._items = []
-        self.stats.add(stats)
-        self._frames.add(frame)
-
-
-def _parse(text: _Text, prefix: str, records: _Records) -> None:
+def _parse(text: _Text, prefix: str, records: ObjectFrames) -> None:
     """Parse the whole document, keeping its records (blocking: the worker thread)."""
     try:
         for item in ijson.items(text, prefix, use_float=False, buf_size=_PIECE_BYTES):
             records.add(item)
+        records.flush()
+    except RecordShapeError as exc:
+        raise ReadError(str(exc)) from None
     except ijson.JSONError as exc:
         message = _message(exc)
         if not text.piece:  # the end of the text: yajl's last check of the document
@@ -141,7 +113,6 @@ def _parse(text: _Text, prefix: str, records: _Records) -> None:
             raise ReadError(f"line {text.last_line}: invalid JSON: {_reason(message)}") from None
         where = _describe(message, text.piece, text.piece_line, text.piece_carried)
         raise ReadError(where) from None
-    records.flush()
 
 
 async def stream_records(
@@ -173,7 +144,7 @@ async def stream_records(
         return None
     loop = asyncio.get_running_loop()
     text = _Text(first, chunks, loop)
-    records = _Records(record_label(found[1]), frames)
+    records = ObjectFrames(frames.add, label=record_label(found[1]))
     work = loop.run_in_executor(None, _parse, text, found[0], records)
     try:
         await asyncio.shield(work)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,6 +120,44 @@ def frame_from_objects(
     if not columns:  # records without a field ({}) still count as rows
         return pl.DataFrame([{}] * len(items), schema={}, orient="row"), stats
     return pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String)), stats
+
+
+#: Records turned into one frame at a time, bounding the intermediate row dicts.
+OBJECT_BATCH = 50_000
+
+
+class ObjectFrames:
+    """Decoded records turned into frames ``OBJECT_BATCH`` at a time, each handed to
+    ``keep`` in order; :attr:`stats` counts the fields of all of them.
+
+    :meth:`add`, :meth:`extend` and :meth:`flush` raise :class:`RecordShapeError` for a
+    record that is not an object, naming it with ``label`` and its index.
+    """
+
+    def __init__(self, keep: Callable[[pl.DataFrame], None], *, label: str) -> None:
+        self._keep = keep
+        self._label = label
+        self._items: list[Any] = []
+        self.stats = FieldStats()
+
+    def add(self, item: Any) -> None:
+        self._items.append(item)
+        if len(self._items) >= OBJECT_BATCH:
+            self.flush()
+
+    def extend(self, items: Iterable[Any]) -> None:
+        self._items.extend(items)
+        if len(self._items) >= OBJECT_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Turn the records held into a frame (at the end: the last, shorter batch)."""
+        if not self._items:
+            return
+        frame, stats = frame_from_objects(self._items, label=self._label, start=self.stats.records)
+        self._items = []
+        self.stats.add(stats)
+        self._keep(frame)
 
 
 def frame_from_rows(columns: list[str], rows: list[tuple[Any, ...]]) -> pl.DataFrame:

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from actorflow.actors.extraction import _json_stream as json_stream
+from actorflow.actors.extraction import _values as extraction_values
 from actorflow.actors.extraction import extract
 from actorflow.actors.extraction._file import read_file
 from actorflow.actors.extraction._sources import FileSource
@@ -271,7 +271,7 @@ class StageCancelledError(Exception):
 async def test_a_cancelled_stream_stops_and_deletes_what_it_wrote(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(json_stream, "_OBJECT_BATCH", 100)  # a part on disk per 100 records
+    monkeypatch.setattr(extraction_values, "OBJECT_BATCH", 100)  # a part on disk per 100 records
     path = tmp_path / "shows.json"
     path.write_text(json.dumps(records_of(3000)))
     source = FileSource(path=str(path), batch_bytes=4096)
@@ -296,7 +296,7 @@ async def test_a_cancelled_stream_stops_and_deletes_what_it_wrote(
 async def test_a_stream_whose_task_is_cancelled_ends_cleanly(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(json_stream, "_OBJECT_BATCH", 100)
+    monkeypatch.setattr(extraction_values, "OBJECT_BATCH", 100)
     path = tmp_path / "shows.json"
     path.write_text(json.dumps(records_of(3000)))
     spill = tmp_path / "cancelled"
