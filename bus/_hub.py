@@ -36,6 +36,14 @@ class _RunLog:
         self.events: list[Event] = []
         self.finished = False
 
+    def advance(self, progress: int | None) -> int:
+        """Number the next event; the run's progress keeps the highest value it was
+        given, below 100 (which only a completed run reaches)."""
+        if progress is not None and progress > self.progress:
+            self.progress = min(progress, 99)
+        self.seq += 1
+        return self.seq
+
 
 class EventHub:
     """Numbers, records and delivers events.
@@ -69,12 +77,10 @@ class EventHub:
             log = self._open_log(run_id)
             if log is None:
                 return None
+            seq = log.advance(progress)
             if cls is RunFinished and fields.get("status") == "completed":
                 log.progress = 100
-            elif progress is not None and progress > log.progress:
-                log.progress = min(progress, 99)
-            log.seq += 1
-            event = cls(run_id=run_id, seq=log.seq, at=time.time(), progress=log.progress, **fields)
+            event = cls(run_id=run_id, seq=seq, at=time.time(), progress=log.progress, **fields)
             log.events.append(event)
             if cls is RunFinished:
                 self._finish(run_id, log)
@@ -90,12 +96,9 @@ class EventHub:
             log = self._open_log(run_id)
             if log is None:
                 return
-            if progress > log.progress:
-                log.progress = min(progress, 99)
-            log.seq += 1
             event = StageProgress(
                 run_id=run_id,
-                seq=log.seq,
+                seq=log.advance(progress),
                 at=time.time(),
                 progress=log.progress,
                 stage=stage,
