@@ -12,6 +12,8 @@ import pytest
 from aiohttp import web
 from extraction_helpers import PAGE_SIZE, PAGES, Server, customer
 
+from actorflow.contracts import SPILL_DIR_ENV
+
 
 def _page_body(page: int) -> dict[str, Any]:
     start = (page - 1) * PAGE_SIZE
@@ -102,3 +104,12 @@ def shop_db(tmp_path: Path) -> Path:
         )
     connection.close()
     return path
+
+
+@pytest.fixture
+def spill_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty folder that spilled records go under by default ($ACTORFLOW_SPILL_DIR)."""
+    root = tmp_path / "spill"
+    root.mkdir()
+    monkeypatch.setenv(SPILL_DIR_ENV, str(root))
+    return root

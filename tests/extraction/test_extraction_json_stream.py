@@ -21,6 +21,9 @@ from actorflow.actors.extraction._file import read_file
 from actorflow.actors.extraction._sources import FileSource
 from actorflow.contracts import SPILL_DIR_ENV, DataValidationError, SourceError
 
+#: Every test here spills into a folder of its own (see conftest.spill_root).
+pytestmark = pytest.mark.usefixtures("spill_root")
+
 WHOLE = 1 << 30  # no test file comes near: parsed whole
 
 LAYOUTS: dict[str, tuple[Any, dict[str, Any]]] = {
@@ -119,13 +122,6 @@ async def test_a_streamed_document_gives_what_the_whole_parse_gives(
         extra = assert_same(whole, streamed)
         big = path.stat().st_size > batch_bytes
         assert bool(extra) == (layout == "only list" and big and bool(items))
-
-
-@pytest.fixture(autouse=True)
-def spill_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    root = tmp_path / "spill"
-    root.mkdir()
-    monkeypatch.setenv(SPILL_DIR_ENV, str(root))
 
 
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))

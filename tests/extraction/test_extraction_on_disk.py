@@ -13,15 +13,10 @@ from typing import Any
 import pytest
 
 from actorflow.actors.extraction import extract
-from actorflow.contracts import SPILL_DIR_ENV, SourceError, WorkflowValidationError
+from actorflow.contracts import SourceError, WorkflowValidationError
 
-
-@pytest.fixture(autouse=True)
-def spill_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "spill"
-    root.mkdir()
-    monkeypatch.setenv(SPILL_DIR_ENV, str(root))
-    return root
+#: Every test here spills into a folder of its own (see conftest.spill_root).
+pytestmark = pytest.mark.usefixtures("spill_root")
 
 
 def csv_text(rows: int) -> str:
