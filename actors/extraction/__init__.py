@@ -11,10 +11,10 @@ Stage params (every field optional; unknown fields are errors)::
     input_keys       run-input keys whose lists of records are inline sources;
                      absent: every list of objects in the input; []: none
     source_column    name of the column naming each record's source ("source")
-    spill_over_mb    a CSV, JSON Lines or text file bigger than this (256 MiB), or a
-                     query result once it passes as much in memory, is read to disk,
-                     not into memory (null: never); see README, "Tables bigger than
-                     memory"
+    spill_over_mb    a file bigger than this (256 MiB; a JSON document only when it
+                     streams), or a query result once it passes as much in memory, is
+                     read to disk, not into memory (null: never); see README, "Tables
+                     bigger than memory"
     spill_dir        the folder those files go under ($ACTORFLOW_SPILL_DIR or the temp
                      dir); the processor writes its output beside them
 
