@@ -162,12 +162,12 @@ class ExtractionParams(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
         input_keys: keys of the run input whose lists of records are inline sources;
             ``None`` (the default) takes every list of objects in the input, ``[]`` none.
         source_column: the column naming each record's source.
-        spill_over_mb: a file bigger than this many MiB (a JSON document when it
-            streams, see ``batch_bytes``; a database query's result once it passes as
-            much in memory) is read to disk,
-            as Arrow IPC files in a folder of its own under ``spill_dir``, rather than
-            into memory; the processor and insights then read it a slice at a time, so
-            memory stays bounded whatever its size. ``null``: always read into memory.
+        spill_over_mb: a file bigger than this many MiB (a JSON document when it streams,
+            see ``batch_bytes``; a database query's result once it passes as much in memory)
+            is read to disk, as Arrow IPC files in a folder of its own under ``spill_dir``,
+            rather than into memory; the processor and insights then read it a slice at a
+            time, so memory stays bounded whatever its size. ``null``: always read into
+            memory.
         spill_dir: the folder those files go under (default: ``$ACTORFLOW_SPILL_DIR``
             or the temp dir); the stages that process them write theirs beside them.
     """
