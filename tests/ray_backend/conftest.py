@@ -27,16 +27,17 @@ for folder in (TESTS, TESTS / "core", HERE):
 
 
 @pytest.fixture(scope="session")
-def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def ray_cluster() -> Iterator[Any]:
     """A local Ray with 2 CPUs, no dashboard, no usage reporting."""
     ray = pytest.importorskip("ray")
     os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
     if ray.is_initialized():  # pragma: no cover - someone else's Ray: do not touch it
         pytest.fail("Ray was already initialized in this process before the Ray suite")
-    # Ray puts the driver's working directory first on the workers' sys.path; from the
-    # repository's root, its actorflow/ folder would shadow the installed package.
+    # Ray puts the driver's working directory first on the workers' sys.path. The suite
+    # starts Ray at the repository's root, as a contributor would: the checkout's
+    # actorflow/ folder is the package itself, so the workers import the same code.
     cwd = Path.cwd()
-    os.chdir(tmp_path_factory.mktemp("ray-driver"))
+    os.chdir(Path(__file__).resolve().parents[2])
     try:
         _init(ray)
     finally:

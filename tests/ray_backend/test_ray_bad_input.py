@@ -28,7 +28,7 @@ def run_python(code: str, cwd: Path, timeout: float = 120) -> dict[str, Any]:
     """Run ``code`` in a fresh interpreter (no Ray connected yet); it prints one JSON line."""
     done = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
-        cwd=cwd,  # not the repository's root, whose actorflow/ would shadow the package
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=timeout,

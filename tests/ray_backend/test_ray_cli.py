@@ -117,7 +117,7 @@ def test_serve_with_backend_ray_runs_api_submitted_workflows_on_the_cluster(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        cwd=tmp_path,  # not the repository: its actorflow/ folder would shadow the package
+        cwd=tmp_path,
     )
     try:
         assert process.stdout is not None
