@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal
 from actorflow.contracts import BackendUnavailableError
 
 if TYPE_CHECKING:
-    from actorflow.actors.ray_backend import RayBackend
+    from actorflow.backends.ray import RayBackend
 
 Backend = Literal["pykka", "ray"]
 BACKENDS: tuple[Backend, ...] = ("pykka", "ray")
@@ -52,7 +52,7 @@ def connect_ray(
         BackendUnavailableError: Ray is missing, or cannot be reached or started.
     """
     require_ray(where="the Ray backend")
-    from actorflow.actors.ray_backend import RayBackend  # noqa: PLC0415  # Ray is optional
+    from actorflow.backends.ray import RayBackend  # noqa: PLC0415  # Ray is optional
 
     return RayBackend.connect(
         address, connect_timeout_s=connect_timeout_s, init_options=init_options

@@ -39,9 +39,9 @@ class BuiltinAgent:
 # The extractor waits on I/O most of the time, so more actors than cores pay off; the
 # processor and the insights agent are CPU-bound polars work that already uses every core.
 BUILTIN_AGENTS: tuple[BuiltinAgent, ...] = (
-    BuiltinAgent("extractor", "actorflow.actors.extraction", "ExtractionAgent", 4),
-    BuiltinAgent("processor", "actorflow.actors.processing", "ProcessingAgent", 2),
-    BuiltinAgent("insights", "actorflow.actors.insights", "InsightsAgent", 1),
+    BuiltinAgent("extractor", "actorflow.agents.extraction", "ExtractionAgent", 4),
+    BuiltinAgent("processor", "actorflow.agents.processing", "ProcessingAgent", 2),
+    BuiltinAgent("insights", "actorflow.agents.insights", "InsightsAgent", 1),
 )
 
 

@@ -22,13 +22,15 @@ from actorflow.actors import (
     Agent,
     AgentActor,
     AgentInfo,
+    AgentPool,
     CancelRun,
     Coordinator,
     GetPools,
+    RestartPolicy,
     Shutdown,
     StartRun,
 )
-from actorflow.bus import AgentPool, EventHub, RestartPolicy, TimerService, get_logger
+from actorflow.bus import EventHub, TimerService, get_logger
 from actorflow.bus import iter_events as _iter_events
 from actorflow.contracts import (
     STAGE_TERMINAL,
@@ -48,7 +50,7 @@ from ._backends import Backend, check_backend, connect_ray, require_ray
 from ._param_checks import check_params, param_checker
 
 if TYPE_CHECKING:
-    from actorflow.actors.ray_backend import RayBackend
+    from actorflow.backends.ray import RayBackend
 
 _log = get_logger("runtime")
 

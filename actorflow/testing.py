@@ -4,7 +4,7 @@ that a rule's vectorized form agrees with its scalar spec.
 Needs hypothesis (``pip install 'actorflow[testing]'``)::
 
     import polars as pl
-    from actorflow.actors.rules import Rule
+    from actorflow.agents.rules import Rule
     from actorflow.testing import assert_rule_agrees, names
 
     initials = Rule.calculated(
@@ -37,7 +37,7 @@ except ImportError as exc:  # pragma: no cover - exercised without hypothesis in
 
 import polars as pl
 
-from actorflow.actors.rules import Rule, RuleViolation
+from actorflow.agents.rules import Rule, RuleViolation
 
 __all__ = [
     "assert_rule_agrees",

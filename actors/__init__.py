@@ -3,6 +3,7 @@
 from ._agent import Agent, AgentInfo, StageRequest
 from ._agent_actor import AgentActor
 from ._coordinator import Coordinator, backoff_delay
+from ._pool import AgentPool, MemberRef, PoolStats, RestartPolicy
 from ._protocol import AddPool, CancelRun, GetPools, Shutdown, StartRun
 
 __all__ = [
@@ -10,9 +11,13 @@ __all__ = [
     "Agent",
     "AgentActor",
     "AgentInfo",
+    "AgentPool",
     "CancelRun",
     "Coordinator",
     "GetPools",
+    "MemberRef",
+    "PoolStats",
+    "RestartPolicy",
     "Shutdown",
     "StageRequest",
     "StartRun",

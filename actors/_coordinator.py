@@ -17,7 +17,6 @@ from typing import Any
 import pykka
 
 from actorflow.bus import (
-    AgentPool,
     CancelToken,
     Envelope,
     EventHub,
@@ -44,6 +43,7 @@ from actorflow.contracts import (
     StageTimeoutError,
 )
 
+from ._pool import AgentPool
 from ._protocol import (
     AddPool,
     AgentCrashed,

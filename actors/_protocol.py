@@ -6,8 +6,9 @@ import concurrent.futures
 from dataclasses import dataclass, field
 from typing import Any
 
-from actorflow.bus import AgentPool
 from actorflow.contracts import ErrorInfo, FrozenMap, RunResult, StageDone, WorkflowSpec
+
+from ._pool import AgentPool
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,7 +36,7 @@ import msgspec
 from aiohttp import web
 
 from actorflow import Agent, Records, Runtime, StageRequest
-from actorflow.actors.extraction import ExtractionAgent
+from actorflow.agents.extraction import ExtractionAgent
 from actorflow.store import RunStore
 from actorflow.web import Settings, create_app
 

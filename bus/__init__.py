@@ -7,20 +7,15 @@ from ._envelope import Envelope, ProgressFn
 from ._hub import EventHub
 from ._inbox import fast_inbox
 from ._log import context_vars, get_logger
-from ._pool import AgentPool, MemberRef, PoolStats, RestartPolicy
 from ._progress import ProgressReporter, RunProgress
 from ._timers import TimerHandle, TimerService
 
 __all__ = [
-    "AgentPool",
     "CancelToken",
     "Envelope",
     "EventHub",
-    "MemberRef",
-    "PoolStats",
     "ProgressFn",
     "ProgressReporter",
-    "RestartPolicy",
     "RunProgress",
     "TimerHandle",
     "TimerService",

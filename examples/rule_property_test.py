@@ -18,7 +18,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from actorflow.actors.rules import Rule, RuleSet
+from actorflow.agents.rules import Rule, RuleSet
 from actorflow.testing import assert_rule_agrees, names
 
 

@@ -244,7 +244,7 @@ class Planner:
 def _check_extraction_params(params: Mapping[str, Any], stage: str, where: str) -> None:
     """The extraction agent's own checks, now rather than when the stage runs."""
     try:
-        from actorflow.actors.extraction import parse_params  # noqa: PLC0415 - optional agent
+        from actorflow.agents.extraction import parse_params  # noqa: PLC0415 - optional agent
     except ImportError:  # pragma: no cover - the agent ships with the package
         return
     try:

@@ -23,8 +23,8 @@ from typing import Any  # noqa: E402
 import polars as pl  # noqa: E402
 
 from actorflow import Runtime  # noqa: E402
-from actorflow.actors.extraction import ExtractionAgent  # noqa: E402
-from actorflow.actors.processing import ProcessingAgent  # noqa: E402
+from actorflow.agents.extraction import ExtractionAgent  # noqa: E402
+from actorflow.agents.processing import ProcessingAgent  # noqa: E402
 
 RECORD_COLUMNS = [
     "id", "podcast_name", "revenue", "impressions", "rpm", "date", "month_year", "currency",
@@ -137,7 +137,7 @@ def register(rt: Runtime) -> bool:
     rt.register_agent("extractor", ExtractionAgent)
     rt.register_agent("processor", ProcessingAgent)
     try:
-        from actorflow.actors.insights import InsightsAgent
+        from actorflow.agents.insights import InsightsAgent
     except ImportError:
         return False
     rt.register_agent("insights", InsightsAgent)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from actorflow import Runtime
-from actorflow.actors.extraction import ExtractionAgent
+from actorflow.agents.extraction import ExtractionAgent
 from actorflow.demo import DATA_DIR, DEFAULT_INPUT, MegaphoneServer, revenue_workflow
 
 
@@ -53,8 +53,8 @@ def test_extraction_reads_both_sources_over_real_http(runtime: Runtime) -> None:
 
 
 def test_the_whole_revenue_workflow_ends_in_insights(runtime: Runtime) -> None:
-    from actorflow.actors.insights import InsightsAgent
-    from actorflow.actors.processing import ProcessingAgent
+    from actorflow.agents.insights import InsightsAgent
+    from actorflow.agents.processing import ProcessingAgent
 
     runtime.register_agent("extractor", ExtractionAgent)
     runtime.register_agent("processor", ProcessingAgent)

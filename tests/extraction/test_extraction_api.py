@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from extraction_helpers import PAGE_SIZE, PAGES, Server
 
-from actorflow.actors.extraction import extract
+from actorflow.agents.extraction import extract
 from actorflow.contracts import SourceError
 
 

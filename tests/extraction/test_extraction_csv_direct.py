@@ -17,11 +17,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from actorflow.actors.extraction import FileSource, extract
-from actorflow.actors.extraction._csv import CsvParser
-from actorflow.actors.extraction._csv_direct import read_csv_direct
-from actorflow.actors.extraction._file import _read_csv_batches
-from actorflow.actors.extraction._result import ReadError
+from actorflow.agents.extraction import FileSource, extract
+from actorflow.agents.extraction._csv import CsvParser
+from actorflow.agents.extraction._csv_direct import read_csv_direct
+from actorflow.agents.extraction._file import _read_csv_batches
+from actorflow.agents.extraction._result import ReadError
 from actorflow.contracts import Records, SourceError, spill_root
 
 ROWS = 1_000  # about 40K characters: past the sniffing sample

@@ -8,7 +8,7 @@ from typing import Any
 import aiofiles.os
 import pytest
 
-from actorflow.actors.extraction import extract
+from actorflow.agents.extraction import extract
 from actorflow.contracts import SourceError
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from actorflow.actors.extraction import FileSource, extract, parse_params
+from actorflow.agents.extraction import FileSource, extract, parse_params
 from actorflow.contracts import (
     DataValidationError,
     Records,

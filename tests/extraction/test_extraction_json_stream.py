@@ -15,10 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from actorflow.actors.extraction import _values as extraction_values
-from actorflow.actors.extraction import extract
-from actorflow.actors.extraction._file import read_file
-from actorflow.actors.extraction._sources import FileSource
+from actorflow.agents.extraction import _values as extraction_values
+from actorflow.agents.extraction import extract
+from actorflow.agents.extraction._file import read_file
+from actorflow.agents.extraction._sources import FileSource
 from actorflow.contracts import SPILL_DIR_ENV, DataValidationError, SourceError
 
 #: Every test here spills into a folder of its own (see conftest.spill_root).

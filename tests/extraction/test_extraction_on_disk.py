@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from actorflow.actors.extraction import extract
+from actorflow.agents.extraction import extract
 from actorflow.contracts import SourceError, WorkflowValidationError
 
 #: Every test here spills into a folder of its own (see conftest.spill_root).

@@ -10,7 +10,7 @@ import pytest
 from extraction_helpers import PAGE_SIZE, PAGES, Server
 
 from actorflow import Runtime
-from actorflow.actors.extraction import ExtractionAgent
+from actorflow.agents.extraction import ExtractionAgent
 from actorflow.contracts import Records, StageProgress, WorkflowValidationError
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from actorflow.actors.extraction._values import frame_from_objects, to_text
+from actorflow.agents.extraction._values import frame_from_objects, to_text
 
 
 class Count(int):

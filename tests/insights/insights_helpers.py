@@ -13,9 +13,9 @@ from typing import Any
 import polars as pl
 
 from actorflow import Agent, Runtime, StageRequest
-from actorflow.actors.extraction import ExtractionAgent
-from actorflow.actors.insights import InsightsAgent
-from actorflow.actors.processing import ProcessingAgent
+from actorflow.agents.extraction import ExtractionAgent
+from actorflow.agents.insights import InsightsAgent
+from actorflow.agents.processing import ProcessingAgent
 from actorflow.contracts import Records
 
 REPO = Path(__file__).resolve().parents[2]

@@ -19,8 +19,8 @@ from insights_helpers import (
 )
 
 from actorflow import Runtime
-from actorflow.actors.insights import InsightsAgent, InsightsParams, summarise
-from actorflow.actors.processing import ProcessingAgent
+from actorflow.agents.insights import InsightsAgent, InsightsParams, summarise
+from actorflow.agents.processing import ProcessingAgent
 from actorflow.contracts import RunResult, WorkflowValidationError, thaw
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -10,8 +10,8 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from actorflow.actors.insights import find_outliers, summarise
-from actorflow.actors.rules import MONEY_DTYPE
+from actorflow.agents.insights import find_outliers, summarise
+from actorflow.agents.rules import MONEY_DTYPE
 
 PLANTED = {"big-1": "5000.00", "big-2": "7512.35", "tiny": "0.50"}
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from actorflow.actors.insights import InsightsAgent, _agent
+from actorflow.agents.insights import InsightsAgent, _agent
 
 
 def test_setup_loads_the_plotting_library(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -33,7 +33,7 @@ def test_the_plotting_library_loads_on_demand_not_with_the_package(tmp_path: Pat
     # folder so that the installed package is the one imported.
     script = (
         "import sys\n"
-        "from actorflow.actors.insights import _agent\n"
+        "from actorflow.agents.insights import _agent\n"
         "used = {'matplotlib.figure', 'matplotlib.ticker', 'matplotlib.backends.backend_svg'}\n"
         "assert not used & set(sys.modules), 'imported with the package'\n"
         "_agent.load_matplotlib()\n"

@@ -15,7 +15,7 @@ from aiohttp import web
 from insights_helpers import messy_csvs, register, revenue_workflow
 
 from actorflow import Runtime
-from actorflow.actors.insights import (
+from actorflow.agents.insights import (
     InsightsAgent,
     NarratorError,
     NarratorSettings,

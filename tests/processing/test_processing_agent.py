@@ -12,8 +12,8 @@ import pytest
 from processing_helpers import REVENUE_INPUT, TableAgent, messy_csv, register, workflow
 
 from actorflow import CancelToken, Runtime, StageRequest
-from actorflow.actors.processing import ProcessingAgent
-from actorflow.actors.rules import Rule, RuleSet, run_pipeline_scalar
+from actorflow.agents.processing import ProcessingAgent
+from actorflow.agents.rules import Rule, RuleSet, run_pipeline_scalar
 from actorflow.contracts import (
     FrozenMap,
     Records,

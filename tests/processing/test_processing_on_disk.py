@@ -16,7 +16,7 @@ import pytest
 from processing_helpers import REVENUE_INPUT, messy_csv, register, workflow
 
 from actorflow import Runtime
-from actorflow.actors.insights import InsightsAgent
+from actorflow.agents.insights import InsightsAgent
 from actorflow.contracts import (
     SPILL_DIR_ENV,
     RunResult,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actorflow.actors.processing import operations_from_task, plan_operations
+from actorflow.agents.processing import operations_from_task, plan_operations
 
 
 @pytest.mark.parametrize(

@@ -14,8 +14,8 @@ import pytest
 
 pytest.importorskip("ray")
 
-from actorflow.actors.ray_backend import AgentHost, HostReply
-from actorflow.actors.ray_backend._wire import pack, unpack
+from actorflow.backends.ray import AgentHost, HostReply
+from actorflow.backends.ray._wire import pack, unpack
 from actorflow.contracts import FrozenMap, RunStage, load_workflow
 
 from scripted_agents import Gate, Scripted

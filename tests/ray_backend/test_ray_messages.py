@@ -18,7 +18,7 @@ pytest.importorskip("ray")  # the Ray suite: skipped where Ray is not installed
 from ray_agents import AddsColumn, Color, Echo, Holder, Reporter, Unpicklable, Victim
 
 from actorflow import Records, Runtime
-from actorflow.actors.ray_backend import records_from_wire, records_to_wire
+from actorflow.backends.ray import records_from_wire, records_to_wire
 from actorflow.contracts import (
     Event,
     RunFinished,

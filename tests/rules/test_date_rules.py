@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from actorflow.actors.rules import DATE_FORMATS, parse_date, parse_date_expr, parse_date_series
+from actorflow.agents.rules import DATE_FORMATS, parse_date, parse_date_expr, parse_date_series
 from actorflow.testing import assert_rule_agrees, date_strings, optional
 
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from actorflow.actors.rules import (
+from actorflow.agents.rules import (
     MONEY_DTYPE,
     RuleViolation,
     clean_money,

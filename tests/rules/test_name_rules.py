@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from actorflow.actors.rules import (
+from actorflow.agents.rules import (
     normalize_currency,
     normalize_currency_expr,
     normalize_currency_series,
@@ -17,7 +17,7 @@ from actorflow.actors.rules import (
     normalize_name_expr,
     normalize_name_series,
 )
-from actorflow.actors.rules._text import PY_WHITESPACE
+from actorflow.agents.rules._text import PY_WHITESPACE
 from actorflow.testing import assert_rule_agrees, currency_strings, names, optional
 
 

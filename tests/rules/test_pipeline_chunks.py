@@ -8,7 +8,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from actorflow.actors.rules import Rule, run_pipeline
+from actorflow.agents.rules import Rule, run_pipeline
 from actorflow.testing import messy_records
 
 COLUMNS = ("id", "podcast_name", "revenue", "impressions", "date", "currency", "source")

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from actorflow.actors.rules import (
+from actorflow.agents.rules import (
     MONEY_DTYPE,
     FieldRoles,
     PipelineStats,

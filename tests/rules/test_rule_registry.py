@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from hypothesis import strategies as st
 
-from actorflow.actors.rules import Rule, RuleSet
+from actorflow.agents.rules import Rule, RuleSet
 from actorflow.testing import assert_rule_agrees, messy_records, names, optional
 
 

@@ -49,7 +49,7 @@ sync_api = pytest.importorskip(
 def _revenue_available() -> bool:
     return all(
         importlib.util.find_spec(name) is not None
-        for name in ("actorflow.demo", "actorflow.actors.processing", "actorflow.actors.insights")
+        for name in ("actorflow.demo", "actorflow.agents.processing", "actorflow.agents.insights")
     )
 
 

@@ -14,7 +14,7 @@ from actorflow.web import Settings, create_app, register_builtin_agents
 
 _MISSING = [
     name
-    for name in ("actorflow.actors.processing", "actorflow.actors.insights")
+    for name in ("actorflow.agents.processing", "actorflow.agents.insights")
     if importlib.util.find_spec(name) is None
 ]
 pytestmark = pytest.mark.skipif(

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import polars as pl
 
 from actorflow import Agent, Records, Runtime, StageRequest
-from actorflow.actors.extraction import ExtractionAgent
+from actorflow.agents.extraction import ExtractionAgent
 
 CHART = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="320" height="120" viewBox="0 0 320 120">'

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from actorflow.actors import Agent, StageRequest
-from actorflow.actors.rules import FieldRoles, Rule, RuleSet
+from actorflow.agents.rules import FieldRoles, Rule, RuleSet
 
 from ._inputs import collect_records
 from ._operations import plan_operations
@@ -23,7 +23,7 @@ _COLLECTED, _QUERIED, _REPORTED = 0.1, 0.8, 0.95
 class ProcessingAgent(Agent):
     """Cleans, normalizes, calculates and filters its dependencies' records.
 
-    The stage's params and output are described in :mod:`actorflow.actors.processing`.
+    The stage's params and output are described in :mod:`actorflow.agents.processing`.
     Register your own rules by handing the agent a :class:`RuleSet`::
 
         runtime.register_agent("processor", functools.partial(ProcessingAgent, rules=mine))
@@ -63,7 +63,7 @@ class ProcessingAgent(Agent):
         parse_params(params, {}, stage=stage, registry=self.rules, roles=self.roles)
 
     def perform(self, request: StageRequest) -> dict[str, Any]:
-        """Process the dependencies' records; see :mod:`actorflow.actors.processing`."""
+        """Process the dependencies' records; see :mod:`actorflow.agents.processing`."""
         started = time.perf_counter()
         stage = request.stage.name
         request.raise_if_cancelled()

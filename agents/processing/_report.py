@@ -7,7 +7,7 @@ from typing import Any
 
 import polars as pl
 
-from actorflow.actors.rules import FieldRoles, ValidationRules
+from actorflow.agents.rules import FieldRoles, ValidationRules
 from actorflow.contracts import Records, query_engine
 
 from ._operations import OperationPlan

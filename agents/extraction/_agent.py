@@ -14,7 +14,7 @@ from ._sources import parse_params
 class ExtractionAgent(Agent):
     """Reads a stage's sources concurrently into one table of string records.
 
-    The stage's ``params`` are described in :mod:`actorflow.actors.extraction`. The output
+    The stage's ``params`` are described in :mod:`actorflow.agents.extraction`. The output
     is ``{"records", "sources", "errors", "warnings", "counts"}``; a stage whose sources
     partly failed still succeeds, listing the failures under ``errors``.
     """

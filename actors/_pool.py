@@ -13,10 +13,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ._envelope import Envelope
-from ._log import get_logger
+from actorflow.bus import Envelope, get_logger
 
-_log = get_logger("bus.pool")
+_log = get_logger("actors.pool")
 
 
 class MemberRef(Protocol):

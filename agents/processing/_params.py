@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from actorflow.actors.rules import SLICE_ROWS, FieldRoles, Rule, RuleSet, ValidationRules
+from actorflow.agents.rules import SLICE_ROWS, FieldRoles, Rule, RuleSet, ValidationRules
 from actorflow.contracts import DataValidationError, Problem, WorkflowValidationError
 
 from ._operations import BASIC_VALIDATION, OPERATIONS

@@ -65,7 +65,7 @@ def summarise(
 class InsightsAgent(Agent):
     """Summarises processed records: totals, breakdowns, top N, changes, outliers, quality.
 
-    The stage's params and output are described in :mod:`actorflow.actors.insights`.
+    The stage's params and output are described in :mod:`actorflow.agents.insights`.
 
     Args:
         narrator: where the optional narrator sends the insights; by default the
@@ -104,7 +104,7 @@ class InsightsAgent(Agent):
         parse_params(params, stage=stage)
 
     async def perform(self, request: StageRequest) -> dict[str, Any]:
-        """Summarise the dependencies' records; see :mod:`actorflow.actors.insights`."""
+        """Summarise the dependencies' records; see :mod:`actorflow.agents.insights`."""
         stage = request.stage.name
         request.raise_if_cancelled()
         params = parse_params(request.params, stage=stage)

@@ -14,7 +14,7 @@ from actorflow.actors._dependency_records import (
     missing_dependency,
     succeeded,
 )
-from actorflow.actors.rules import MONEY_DTYPE, clean_money_expr
+from actorflow.agents.rules import MONEY_DTYPE, clean_money_expr
 from actorflow.contracts import DataValidationError, Records, StageOutcome, thaw
 
 from ._compute import Table

@@ -18,7 +18,7 @@ from typing import Literal
 
 import polars as pl
 
-from actorflow.actors.rules import compute_rpm, parse_impressions_expr
+from actorflow.agents.rules import compute_rpm, parse_impressions_expr
 from actorflow.contracts import Records, query_engine
 
 from ._format import CENT, percent

@@ -20,7 +20,7 @@ from typing import Generic, TypeVar
 
 import polars as pl
 
-from actorflow.actors.rules import (
+from actorflow.agents.rules import (
     SLICE_ROWS,
     FieldRoles,
     PipelineStats,

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, TypeAlias
 
-from actorflow.actors.rules import RuleKind
+from actorflow.agents.rules import RuleKind
 
 Operation: TypeAlias = Literal[
     "cleaning", "normalization", "calculations", "filtering", "validation"

@@ -5,7 +5,7 @@ Register it with ``runtime.register_agent("processor", ProcessingAgent)`` (or
 give a stage ``agent = "processor"`` that depends on an extraction stage. It takes the
 ``Records`` of its dependencies (an output that is ``Records`` or has a ``records`` key;
 several are stacked in ``depends_on`` order) and runs the rules of
-``docs/revenue-pipeline.md`` with :func:`actorflow.actors.rules.run_pipeline`.
+``docs/revenue-pipeline.md`` with :func:`actorflow.agents.rules.run_pipeline`.
 
 Stage params (every field optional; unknown fields are errors)::
 

@@ -1,0 +1,1 @@
+"""Agent backends other than the in-process pykka one: where an agent's pool can run."""
