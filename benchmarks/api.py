@@ -155,8 +155,8 @@ async def baseline(body: bytes, seconds: float, concurrency: int) -> dict[str, A
 
 def _sample_body() -> bytes:
     """A status answer of a run under way, as the service encodes one (same size)."""
+    from actorflow.api_schema import Progress
     from actorflow.web import WorkflowStatus
-    from actorflow.web._contracts import Progress
 
     return msgspec.json.encode(
         WorkflowStatus(

@@ -17,8 +17,7 @@
 Both follow a run through its server-sent events, reconnecting where they left off.
 """
 
-from actorflow.contracts import AnyEvent
-from actorflow.web._contracts import (
+from actorflow.api_schema import (
     AgentList,
     CancelResponse,
     Health,
@@ -27,6 +26,7 @@ from actorflow.web._contracts import (
     WorkflowStatus,
     WorkflowSummary,
 )
+from actorflow.contracts import AnyEvent
 
 from ._async import AsyncClient
 from ._common import ClientError, ProgressCallback

@@ -11,8 +11,7 @@ from typing import Any, TypeVar
 import aiohttp
 import msgspec
 
-from actorflow.contracts import AnyEvent, RunFinished
-from actorflow.web._contracts import (
+from actorflow.api_schema import (
     AgentList,
     CancelResponse,
     ExecuteResponse,
@@ -21,6 +20,7 @@ from actorflow.web._contracts import (
     WorkflowList,
     WorkflowStatus,
 )
+from actorflow.contracts import AnyEvent, RunFinished
 
 from ._common import (
     DEFAULT_URL,

@@ -10,8 +10,8 @@ from urllib.parse import quote, urlencode
 
 import msgspec
 
+from actorflow.api_schema import ErrorResponse, ExecuteRequest
 from actorflow.contracts import AnyEvent, decode_event
-from actorflow.web._contracts import ErrorResponse, ExecuteRequest
 
 T = TypeVar("T")
 TOKEN_ENV = "ACTORFLOW_API_TOKEN"  # noqa: S105 - the variable's name, not a secret

@@ -19,9 +19,7 @@ Routes (all JSON; errors are ``{"error": {"code", "message", "field"}}``):
 """
 
 from actorflow._builtin import register_builtin_agents
-
-from ._app import create_app, init_app
-from ._contracts import (
+from actorflow.api_schema import (
     ExecuteRequest,
     ExecuteResponse,
     StageConfig,
@@ -30,6 +28,8 @@ from ._contracts import (
     WorkflowStatus,
     WorkflowSummary,
 )
+
+from ._app import create_app, init_app
 from ._errors import ApiError, InsecureConfigError
 from ._guard import HostPolicy
 from ._keys import RUNTIME_KEY, SERVICE_KEY, SETTINGS_KEY, STORE_KEY

@@ -19,9 +19,8 @@ from typing import Any
 
 import msgspec
 
+from actorflow.api_schema import ApiStatus, RunError
 from actorflow.contracts import ErrorInfo, Records
-
-from ._contracts import ApiStatus, RunError
 
 _API_STATUS: dict[str, ApiStatus] = {
     "pending": "processing",

@@ -5,9 +5,8 @@ from __future__ import annotations
 import msgspec
 from aiohttp import web
 
+from actorflow.api_schema import ErrorDetail, ErrorResponse
 from actorflow.contracts import ActorflowError
-
-from ._contracts import ErrorDetail, ErrorResponse
 
 _encoder = msgspec.json.Encoder()
 

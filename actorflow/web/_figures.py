@@ -6,8 +6,7 @@ import asyncio
 import time
 
 from actorflow import __version__
-
-from ._contracts import (
+from actorflow.api_schema import (
     AgentCapability,
     AgentList,
     AgentStatsBody,
@@ -15,6 +14,7 @@ from ._contracts import (
     Stats,
     WorkflowDefinitionList,
 )
+
 from ._convert import api_status
 from ._service import WebService
 

@@ -15,9 +15,9 @@ import msgspec
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
+from actorflow.api_schema import UploadResponse
 from actorflow.contracts import Records
 
-from ._contracts import UploadResponse
 from ._convert import tables, to_json
 from ._errors import ApiError, invalid
 from ._service import WebService

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from actorflow.api_schema import Progress, StageSummary, WorkflowStatus, WorkflowSummary
 from actorflow.contracts import StageProgress
 from actorflow.store import RunDetail, RunRecord, RunStore, StoreError
 
-from ._contracts import Progress, StageSummary, WorkflowStatus, WorkflowSummary
 from ._convert import api_status, run_error, to_json
 
 

@@ -14,9 +14,7 @@ from typing import Any
 import msgspec
 
 from actorflow import __version__
-from actorflow.contracts import AnyEvent
-
-from ._contracts import (
+from actorflow.api_schema import (
     AgentList,
     CancelResponse,
     ErrorResponse,
@@ -29,6 +27,8 @@ from ._contracts import (
     WorkflowList,
     WorkflowStatus,
 )
+from actorflow.contracts import AnyEvent
+
 from ._settings import Settings
 
 _REF = "#/components/schemas/{name}"

@@ -7,8 +7,9 @@ from typing import Any, get_args
 import msgspec
 from aiohttp import web
 
+from actorflow.api_schema import ApiStatus, ExecuteRequest
+
 from . import _figures, _files, _sse
-from ._contracts import ApiStatus, ExecuteRequest
 from ._errors import invalid
 from ._http import endpoint, read_json
 from ._keys import SERVICE_KEY, SETTINGS_KEY

@@ -18,6 +18,14 @@ from typing import Any
 import msgspec
 
 from actorflow import Runtime
+from actorflow.api_schema import (
+    ApiStatus,
+    CancelResponse,
+    ExecuteRequest,
+    ExecuteResponse,
+    WorkflowList,
+    WorkflowSummary,
+)
 from actorflow.bus import get_logger
 from actorflow.contracts import (
     Event,
@@ -34,14 +42,6 @@ from actorflow.contracts import (
 from actorflow.store import OpenCallback, RunStore, StoreError
 
 from . import _history
-from ._contracts import (
-    ApiStatus,
-    CancelResponse,
-    ExecuteRequest,
-    ExecuteResponse,
-    WorkflowList,
-    WorkflowSummary,
-)
 from ._convert import STORE_STATUSES, api_status
 from ._errors import ApiError, not_found
 from ._guard import HostPolicy, Lookup, system_lookup

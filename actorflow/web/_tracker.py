@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import msgspec
 
+from actorflow.api_schema import ApiStatus, Progress, StageSummary, WorkflowStatus, WorkflowSummary
 from actorflow.contracts import (
     Event,
     FrozenMap,
@@ -30,7 +31,6 @@ from actorflow.contracts import (
     WorkflowSpec,
 )
 
-from ._contracts import ApiStatus, Progress, StageSummary, WorkflowStatus, WorkflowSummary
 from ._convert import api_status, run_error, to_json
 
 _encoder = msgspec.json.Encoder()

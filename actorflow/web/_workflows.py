@@ -14,6 +14,7 @@ from typing import Any
 
 import msgspec
 
+from actorflow.api_schema import ExecuteRequest, StageDefinition, WorkflowDefinition
 from actorflow.contracts import (
     StageSpec,
     WorkflowSpec,
@@ -21,7 +22,6 @@ from actorflow.contracts import (
     load_workflow,
 )
 
-from ._contracts import ExecuteRequest, StageDefinition, WorkflowDefinition
 from ._errors import ApiError, invalid
 from ._guard import HostPolicy, check_query, confine
 from ._settings import Settings

@@ -3,7 +3,7 @@
 The server decodes requests with these types, encodes responses with them, and
 ``/openapi.json`` is generated from them (``msgspec.json.schema_components``), so the
 document cannot drift from what the server does. The Python client decodes with the
-same types. This module imports nothing of the server.
+same types. It imports nothing of the server: the client and the service both import it.
 
 Field names follow the seed's API (``workflow_id``, ``input_data``, ``progress.completion``
 in percent, ``execution_time`` in seconds) so that its clients work unchanged.
