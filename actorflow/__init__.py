@@ -49,6 +49,7 @@ from actorflow.contracts import (
     load_workflow,
 )
 
+from ._builtin import register_builtin_agents
 from ._runtime import RunHandle, Runtime
 
 __version__ = "0.1.0"
@@ -92,5 +93,6 @@ __all__ = [
     "WorkflowValidationError",
     "__version__",
     "load_workflow",
+    "register_builtin_agents",
     "signals",
 ]

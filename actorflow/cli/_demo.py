@@ -4,13 +4,14 @@ The example lives in the module ``actorflow.demo``, which is imported only when 
 command runs. It must define::
 
     def main(*, console: rich.console.Console, output: pathlib.Path | None,
-             db: pathlib.Path) -> int: ...
+             db: pathlib.Path, run_workflow: Callable[..., int]) -> int: ...
 
 ``console`` is where people's output goes, ``output`` the ``--output`` folder (or
 ``None``), ``db`` the run store's file (``--db``, ``ACTORFLOW_DB`` or the default). It
 returns the exit code. For the same progress display, summary and result files as
-``actorflow run``, it calls ``actorflow.cli.run_workflow(workflow, input,
-db=db, output=output, console=console, agents=[...])`` and returns what that returns.
+``actorflow run``, it calls the ``run_workflow`` it is given (``actorflow.cli.run_workflow``:
+``run_workflow(workflow, input, db=db, output=output, console=console, agents=[...])``)
+and returns what that returns; being handed it, the example never imports the CLI.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import importlib
 from pathlib import Path
 
 from rich.console import Console
+
+from ._execute import run_workflow
 
 __all__ = ["DEMO_MODULE", "run_demo"]
 
@@ -36,5 +39,5 @@ def run_demo(console: Console, *, output: Path | None, db: Path) -> int | None:
     main = getattr(module, "main", None)
     if not callable(main):
         return None
-    code = main(console=console, output=output, db=db)
+    code = main(console=console, output=output, db=db, run_workflow=run_workflow)
     return int(code or 0)

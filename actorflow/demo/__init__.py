@@ -2,6 +2,8 @@
 
 from actorflow.demo import DEFAULT_INPUT, MegaphoneServer, revenue_workflow
 
+from actorflow import Runtime, register_builtin_agents
+
 with MegaphoneServer() as api, Runtime() as rt:
     register_builtin_agents(rt)
     result = rt.run(revenue_workflow(api.url), input=DEFAULT_INPUT)
@@ -10,6 +12,7 @@ with MegaphoneServer() as api, Runtime() as rt:
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from string import Template
 from typing import Any
@@ -17,7 +20,6 @@ from typing import Any
 import msgspec
 from rich.console import Console
 
-from actorflow.cli import run_workflow
 from actorflow.contracts import WorkflowSpec, load_workflow
 
 from ._server import MegaphoneServer
@@ -50,11 +52,14 @@ def revenue_workflow(megaphone_url: str, data_dir: Path = DATA_DIR) -> WorkflowS
     return load_workflow(msgspec.toml.decode(text.encode()))
 
 
-def main(*, console: Console, output: Path | None, db: Path) -> int:
+def main(
+    *, console: Console, output: Path | None, db: Path, run_workflow: Callable[..., int]
+) -> int:
     """``actorflow demo``: the revenue workflow on the bundled data, with live progress.
 
-    Starts the local Megaphone-style API, runs the workflow through the same display,
-    run store and result files as ``actorflow run``, and returns the exit code.
+    Starts the local Megaphone-style API, runs the workflow through ``run_workflow`` (the
+    CLI's, handed in so that the example does not import the CLI: the same display, run
+    store and result files as ``actorflow run``), and returns the exit code.
     """
     with MegaphoneServer() as api:
         console.print(
