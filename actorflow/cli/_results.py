@@ -13,26 +13,21 @@ Layout of an output folder (every name starts with the stage's, so stages never 
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
-import decimal
 import json
-import math
 import re
 import shutil
-import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import msgspec
 import polars as pl
 
+from actorflow._jsonview import RecordsHandler
+from actorflow._jsonview import to_jsonable as _to_jsonable
 from actorflow.contracts import Records
 
 __all__ = ["ResultWriter", "insights_of", "records_summary", "to_jsonable"]
 
-RecordsHandler = Callable[[Records, str], Any]
 """Turns one ``Records`` found at a path (``"records"``, ``"batches.0"``) into JSON data."""
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -43,51 +38,19 @@ def records_summary(records: Records) -> dict[str, Any]:
     return {"records": len(records), "columns": list(records.columns)}
 
 
-def to_jsonable(  # noqa: PLR0911 - one branch per type is the clearest dispatch
-    value: Any, *, records: RecordsHandler | None = None, where: str = ""
-) -> Any:
-    """Plain JSON data for ``value``: Decimal and dates as strings, tuples as lists.
+def to_jsonable(value: Any, *, records: RecordsHandler | None = None, where: str = "") -> Any:
+    """Plain JSON data for ``value`` (see :func:`actorflow._jsonview.to_jsonable`).
 
     Args:
         value: a stage output, an input or any frozen value.
         records: what to put in place of each ``Records`` (by default its summary).
         where: the path of ``value`` inside the whole (names the files of records).
     """
-    if value is None or isinstance(value, (bool, str, int)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
-    if isinstance(value, decimal.Decimal):
-        # A string keeps the exact amount ("12.30"); a JSON number would be a float.
-        return str(value)
-    if isinstance(value, (dt.date, dt.time)):
-        return value.isoformat()
-    if isinstance(value, dt.timedelta):
-        return value.total_seconds()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode("ascii")
-    if isinstance(value, Records):
-        return records(value, where) if records is not None else records_summary(value)
-    if isinstance(value, Mapping):
-        return {
-            str(k): to_jsonable(v, records=records, where=_join(where, str(k)))
-            for k, v in value.items()
-        }
-    if isinstance(value, (list, tuple)):
-        return [
-            to_jsonable(v, records=records, where=_join(where, str(i))) for i, v in enumerate(value)
-        ]
-    if isinstance(value, (set, frozenset)):
-        return [to_jsonable(v, records=records, where=where) for v in value]
-    if isinstance(value, msgspec.Struct):
-        return to_jsonable(msgspec.structs.asdict(value), records=records, where=where)
-    return str(value)
+    return _to_jsonable(value, records=records or _summary, where=where)
 
 
-def _join(where: str, key: str) -> str:
-    return f"{where}.{key}" if where else key
+def _summary(records: Records, _where: str) -> dict[str, Any]:
+    return records_summary(records)
 
 
 def insights_of(output: Any) -> tuple[str, Mapping[str, Any]] | None:

@@ -8,17 +8,10 @@ client sees the same shape whatever the table's size.
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
-import decimal
-import enum
-import math
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
-import msgspec
-
+from actorflow._jsonview import to_jsonable
 from actorflow.api_schema import ApiStatus, RunError
 from actorflow.contracts import ErrorInfo, Records
 
@@ -65,33 +58,9 @@ def records_json(records: Records, rows: int | None) -> dict[str, Any]:
     }
 
 
-def to_json(value: Any, rows: int | None = None) -> Any:  # noqa: PLR0911 - one branch per type
+def to_json(value: Any, rows: int | None = None) -> Any:
     """``value`` as JSON-ready data; record tables cut to ``rows`` rows (None: all)."""
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
-    if isinstance(value, Mapping):
-        return {str(key): to_json(item, rows) for key, item in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [to_json(item, rows) for item in value]
-    if isinstance(value, Records):
-        return records_json(value, rows)
-    if isinstance(value, decimal.Decimal):
-        return str(value)
-    if isinstance(value, (dt.date, dt.datetime, dt.time)):
-        return value.isoformat()
-    if isinstance(value, dt.timedelta):
-        return value.total_seconds()
-    if isinstance(value, enum.Enum):
-        return to_json(value.value, rows)
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode()
-    if isinstance(value, msgspec.Struct):
-        return to_json(msgspec.structs.asdict(value), rows)
-    return str(value)
+    return to_jsonable(value, records=lambda records, _where: records_json(records, rows))
 
 
 def tables(output: Any) -> dict[str, Records]:
