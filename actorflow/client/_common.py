@@ -11,7 +11,7 @@ from urllib.parse import quote, urlencode
 import msgspec
 
 from actorflow.api_schema import ErrorResponse, ExecuteRequest
-from actorflow.contracts import AnyEvent, decode_event
+from actorflow.contracts import ActorflowError, AnyEvent, decode_event
 
 T = TypeVar("T")
 TOKEN_ENV = "ACTORFLOW_API_TOKEN"  # noqa: S105 - the variable's name, not a secret
@@ -23,7 +23,7 @@ ProgressCallback = Callable[[AnyEvent], None]
 _encoder = msgspec.json.Encoder()
 
 
-class ClientError(Exception):
+class ClientError(ActorflowError):
     """The server answered with an error (or could not be reached).
 
     Attributes:

@@ -27,7 +27,7 @@ class InsecureConfigError(ActorflowError, ValueError):
     """The server was told to run in a way that exposes it (no token off loopback)."""
 
 
-class ApiError(Exception):
+class ApiError(ActorflowError):
     """An answer other than success, with what was wrong and where.
 
     Args:
