@@ -6,8 +6,10 @@ from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from actorflow.bus import CancelToken, ProgressFn
+from actorflow.bus import CancelToken
 from actorflow.contracts import FrozenMap, StageOutcome, StageSpec
+
+from ._assignment import ProgressFn
 
 
 @dataclass(frozen=True, slots=True)

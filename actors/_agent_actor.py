@@ -14,7 +14,7 @@ from typing import Any
 
 import pykka
 
-from actorflow.bus import Envelope, context_vars, fast_inbox, get_logger
+from actorflow.bus import context_vars, fast_inbox, get_logger
 from actorflow.contracts import (
     AgentCrashedError,
     ErrorInfo,
@@ -26,6 +26,7 @@ from actorflow.contracts import (
 )
 
 from ._agent import Agent, StageRequest
+from ._assignment import Assignment
 from ._protocol import AgentCrashed, AttemptDone
 
 _log = get_logger("agent")
@@ -62,7 +63,7 @@ class AgentActor(pykka.ThreadingActor):
         self._threads = threads
         self._agent: Agent | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._current: Envelope | None = None
+        self._current: Assignment | None = None
 
     def on_start(self) -> None:
         self._threads.add(threading.current_thread())
@@ -104,7 +105,7 @@ class AgentActor(pykka.ThreadingActor):
         self._close_loop()
 
     def on_receive(self, message: Any) -> Any:
-        if not isinstance(message, Envelope):
+        if not isinstance(message, Assignment):
             raise TypeError(f"agent actor got an unexpected {type(message).__name__}")
         self._current = message
         try:
@@ -150,8 +151,8 @@ class AgentActor(pykka.ThreadingActor):
             )
         )
 
-    def _attempt(self, envelope: Envelope) -> StageDone:
-        msg = envelope.message
+    def _attempt(self, assignment: Assignment) -> StageDone:
+        msg = assignment.message
         request = StageRequest(
             run_id=msg.run_id,
             workflow=msg.workflow,
@@ -160,14 +161,14 @@ class AgentActor(pykka.ThreadingActor):
             input=msg.input,
             dependencies=msg.dependencies,
             context=msg.context,
-            cancel=envelope.cancel,
-            _progress=envelope.progress,
+            cancel=assignment.cancel,
+            _progress=assignment.progress,
         )
         started = time.time()
         assert self._agent is not None
         try:
-            if envelope.cancel.cancelled:
-                raise RunCancelledError(envelope.cancel.reason)
+            if assignment.cancel.cancelled:
+                raise RunCancelledError(assignment.cancel.reason)
             # In a copy of the thread's context, so the bindings end with the attempt.
             output = contextvars.copy_context().run(self._perform_bound, request)
             output = freeze(output, where=f"output of stage {msg.stage.name!r}")

@@ -18,7 +18,6 @@ import pykka
 
 from actorflow.bus import (
     CancelToken,
-    Envelope,
     EventHub,
     ProgressReporter,
     TimerService,
@@ -43,6 +42,7 @@ from actorflow.contracts import (
     StageTimeoutError,
 )
 
+from ._assignment import Assignment
 from ._pool import AgentPool
 from ._protocol import (
     AddPool,
@@ -221,20 +221,20 @@ class Coordinator(pykka.ThreadingActor):
         )
         state.cancel = CancelToken()
         state.reporter = ProgressReporter(self._hub, run.progress, state.spec.name)
-        envelope = Envelope(
+        assignment = Assignment(
             message=message,
             reply_to=self.actor_ref,
             cancel=state.cancel,
             progress=state.reporter,
             pool=pool.name,
         )
-        sent = pool.submit(envelope)
+        sent = pool.submit(assignment)
         if sent is not None:
             self._dispatched(sent)
 
-    def _dispatched(self, envelope: Envelope) -> None:
+    def _dispatched(self, assignment: Assignment) -> None:
         """An attempt was handed to a member actor: it starts now, and so does its clock."""
-        msg = envelope.message
+        msg = assignment.message
         run = self._runs.get(msg.run_id)
         if run is None:
             return
@@ -247,7 +247,7 @@ class Coordinator(pykka.ThreadingActor):
         if state.spec.timeout_s is not None:
             state.timer = self._later(
                 state.spec.timeout_s,
-                AttemptTimedOut(run.run_id, state.spec.name, state.attempt, envelope.pool),
+                AttemptTimedOut(run.run_id, state.spec.name, state.attempt, assignment.pool),
             )
         self._hub.emit(
             StageStarted,
@@ -423,8 +423,8 @@ class Coordinator(pykka.ThreadingActor):
             following, orphans = pool.crashed(message.member)
             if following is not None:
                 self._dispatched(following)
-            for envelope in orphans:
-                self._fail_orphan(envelope, pool.broken or "agent unavailable")
+            for assignment in orphans:
+                self._fail_orphan(assignment, pool.broken or "agent unavailable")
         if message.run_id is None or message.stage is None:
             return
         run = self._runs.get(message.run_id)
@@ -436,8 +436,8 @@ class Coordinator(pykka.ThreadingActor):
         self._end_attempt(state)
         self._attempt_failed(run, state, message.error)
 
-    def _fail_orphan(self, envelope: Envelope, reason: str) -> None:
-        msg = envelope.message
+    def _fail_orphan(self, assignment: Assignment, reason: str) -> None:
+        msg = assignment.message
         run = self._runs.get(msg.run_id)
         state = run.stages.get(msg.stage.name) if run else None
         if run is None or state is None or state.attempt != msg.attempt:

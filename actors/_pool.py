@@ -13,7 +13,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from actorflow.bus import Envelope, get_logger
+from actorflow.bus import get_logger
+
+from ._assignment import Assignment
 
 _log = get_logger("actors.pool")
 
@@ -30,7 +32,7 @@ class MemberRef(Protocol):
 class _Member:
     id: int
     ref: MemberRef
-    busy: Envelope | None = None
+    busy: Assignment | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +78,7 @@ class AgentPool:
         self._next_id = 0
         self._members: dict[int, _Member] = {}
         self._idle: deque[int] = deque()
-        self._waiting: deque[Envelope] = deque()
+        self._waiting: deque[Assignment] = deque()
         self._restart_times: deque[float] = deque()
         self.broken: str | None = None
         self._executions = self._successes = self._failures = self._restarts = 0
@@ -90,37 +92,37 @@ class AgentPool:
         self._members[member_id] = _Member(member_id, self._spawn(member_id))
         self._idle.append(member_id)
 
-    def submit(self, envelope: Envelope) -> Envelope | None:
-        """Hand ``envelope`` to an idle member, or queue it.
+    def submit(self, assignment: Assignment) -> Assignment | None:
+        """Hand ``assignment`` to an idle member, or queue it.
 
         Returns:
-            The envelope as dispatched (with its member set), or ``None`` if it waits.
+            The assignment as dispatched (with its member set), or ``None`` if it waits.
         """
         if self._idle:
-            return self._dispatch(self._idle.popleft(), envelope)
-        self._waiting.append(envelope)
+            return self._dispatch(self._idle.popleft(), assignment)
+        self._waiting.append(assignment)
         return None
 
-    def _dispatch(self, member_id: int, envelope: Envelope) -> Envelope:
+    def _dispatch(self, member_id: int, assignment: Assignment) -> Assignment:
         member = self._members[member_id]
         # Built directly: dataclasses.replace costs several microseconds per dispatch.
-        sent = Envelope(
-            envelope.message,
-            envelope.reply_to,
-            envelope.cancel,
-            envelope.progress,
-            envelope.pool,
+        sent = Assignment(
+            assignment.message,
+            assignment.reply_to,
+            assignment.cancel,
+            assignment.progress,
+            assignment.pool,
             member_id,
         )
         member.busy = sent
         member.ref.tell(sent)
         return sent
 
-    def release(self, member_id: int) -> Envelope | None:
+    def release(self, member_id: int) -> Assignment | None:
         """A member finished its attempt; give it the next waiting one, if any.
 
         Returns:
-            The envelope newly dispatched to it, or ``None``.
+            The assignment newly dispatched to it, or ``None``.
         """
         member = self._members.get(member_id)
         if member is None:  # an abandoned member answering late
@@ -131,7 +133,7 @@ class AgentPool:
         self._idle.append(member_id)
         return None
 
-    def busy_with(self, member_id: int) -> Envelope | None:
+    def busy_with(self, member_id: int) -> Assignment | None:
         member = self._members.get(member_id)
         return member.busy if member else None
 
@@ -143,13 +145,13 @@ class AgentPool:
                 return member.id
         return None
 
-    def abandon(self, member_id: int) -> Envelope | None:
+    def abandon(self, member_id: int) -> Assignment | None:
         """Give up on a member stuck in an attempt (timed out); a fresh one takes its place.
 
         The stuck actor is asked to stop once its attempt returns; its reply is ignored.
 
         Returns:
-            The envelope dispatched to the replacement, if work was waiting.
+            The assignment dispatched to the replacement, if work was waiting.
         """
         member = self._members.pop(member_id, None)
         if member is None:
@@ -163,12 +165,12 @@ class AgentPool:
         self._idle.append(replacement)
         return None
 
-    def crashed(self, member_id: int) -> tuple[Envelope | None, list[Envelope]]:
+    def crashed(self, member_id: int) -> tuple[Assignment | None, list[Assignment]]:
         """A member died. Replace it unless restarts exceeded the intensity limit.
 
         Returns:
-            The envelope dispatched to the replacement (if any), and, when the pool gave
-            up, every envelope that was waiting (their stages must fail).
+            The assignment dispatched to the replacement (if any), and, when the pool gave
+            up, every assignment that was waiting (their stages must fail).
         """
         member = self._members.pop(member_id, None)
         if member is None:
@@ -201,8 +203,8 @@ class AgentPool:
         self._idle.append(replacement)
         return None, []
 
-    def withdraw(self, run_id: str) -> list[Envelope]:
-        """Remove and return the waiting envelopes of ``run_id``."""
+    def withdraw(self, run_id: str) -> list[Assignment]:
+        """Remove and return the waiting assignments of ``run_id``."""
         if not self._waiting:
             return []
         mine = [e for e in self._waiting if e.message.run_id == run_id]

@@ -3,7 +3,6 @@
 from . import signals
 from ._bridge import await_future, await_pykka, iter_events
 from ._cancel import CancelToken
-from ._envelope import Envelope, ProgressFn
 from ._hub import EventHub
 from ._inbox import fast_inbox
 from ._log import context_vars, get_logger
@@ -12,9 +11,7 @@ from ._timers import TimerHandle, TimerService
 
 __all__ = [
     "CancelToken",
-    "Envelope",
     "EventHub",
-    "ProgressFn",
     "ProgressReporter",
     "RunProgress",
     "TimerHandle",

@@ -11,15 +11,15 @@ import time
 
 from ray.exceptions import ActorDiedError, RayActorError
 
-from actorflow.bus import Envelope
+from actorflow.actors._assignment import Assignment
 from actorflow.contracts import ErrorInfo, StageDone
 
 __all__ = ["dead_for_good", "error_info", "failed", "first_line", "summary"]
 
 
-def failed(envelope: Envelope, exc: BaseException) -> StageDone:
-    """A failed result of ``envelope``'s attempt, for a failure on this side of Ray."""
-    msg = envelope.message
+def failed(assignment: Assignment, exc: BaseException) -> StageDone:
+    """A failed result of ``assignment``'s attempt, for a failure on this side of Ray."""
+    msg = assignment.message
     now = time.time()
     return StageDone(
         run_id=msg.run_id,
@@ -32,9 +32,9 @@ def failed(envelope: Envelope, exc: BaseException) -> StageDone:
     )
 
 
-def error_info(exc: BaseException, envelope: Envelope) -> ErrorInfo:
-    """``exc`` as the error of ``envelope``'s stage."""
-    return ErrorInfo.from_exception(exc, stage=envelope.message.stage.name)
+def error_info(exc: BaseException, assignment: Assignment) -> ErrorInfo:
+    """``exc`` as the error of ``assignment``'s stage."""
+    return ErrorInfo.from_exception(exc, stage=assignment.message.stage.name)
 
 
 def dead_for_good(exc: RayActorError) -> bool:

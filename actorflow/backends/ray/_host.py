@@ -29,7 +29,8 @@ import ray
 
 from actorflow.actors._agent import Agent
 from actorflow.actors._agent_actor import AgentActor
-from actorflow.bus import CancelToken, Envelope, get_logger
+from actorflow.actors._assignment import Assignment
+from actorflow.bus import CancelToken, get_logger
 from actorflow.contracts import (
     AgentCrashedError,
     ErrorInfo,
@@ -141,9 +142,9 @@ class AgentHost:
                     current.items.append((fraction, text))
                     self._changed.notify_all()
 
-        envelope = Envelope(message, None, token, report, self._pool, 0)
+        assignment = Assignment(message, None, token, report, self._pool, 0)
         try:
-            done = self._agent()._attempt(envelope)  # the pykka backend's own code
+            done = self._agent()._attempt(assignment)  # the pykka backend's own code
         except BaseException as exc:  # noqa: BLE001  # the agent's death, as AgentActor sees it
             return _packed(self._end(current, crashed=self._died(exc, key)))
         return _packed(self._end(current, done=done))

@@ -33,8 +33,9 @@ import ray
 from ray.exceptions import GetTimeoutError, RayActorError, RayTaskError
 
 from actorflow.actors._agent import Agent
+from actorflow.actors._assignment import Assignment
 from actorflow.actors._protocol import AgentCrashed, AttemptDone
-from actorflow.bus import Envelope, get_logger
+from actorflow.bus import get_logger
 from actorflow.contracts import (
     AgentCrashedError,
     AgentUnavailableError,
@@ -65,7 +66,7 @@ class _Flight:
     """One attempt on its way to, or back from, a member's Ray actor."""
 
     member: RayMember
-    envelope: Envelope
+    assignment: Assignment
     key: AttemptKey
     handle: Any
     #: set by the waiter thread once the reply is in (no more cancellation to send).
@@ -87,7 +88,7 @@ class RayMember:
         self.retiring = False
 
     def tell(self, message: Any) -> None:
-        if not isinstance(message, Envelope):
+        if not isinstance(message, Assignment):
             raise TypeError(f"a Ray member got an unexpected {type(message).__name__}")
         self._owner.dispatch(self, message)
 
@@ -193,7 +194,7 @@ class RayMembers:
 
     # -- attempts --------------------------------------------------------------------------
 
-    def dispatch(self, member: RayMember, envelope: Envelope) -> None:
+    def dispatch(self, member: RayMember, assignment: Assignment) -> None:
         """``member.tell``, in the coordinator's thread: an attempt goes straight to a
         waiter thread when its member has a Ray actor (the common case); a new member's
         first one goes through the driver, which hands out Ray actors.
@@ -202,46 +203,47 @@ class RayMembers:
         the previous one's reply, and ``handle`` only changes between them.
         """
         if member.handle is None or self.stock.shutting_down:
-            self.driver.post(functools.partial(self.start, member, envelope))
+            self.driver.post(functools.partial(self.start, member, assignment))
         else:
-            self._launch(member, envelope)
+            self._launch(member, assignment)
 
-    def start(self, member: RayMember, envelope: Envelope) -> None:
+    def start(self, member: RayMember, assignment: Assignment) -> None:
         """A new member's first attempt (or one during shutdown), on the driver thread."""
         if self.stock.shutting_down:  # no new Ray actor once the runtime stops
-            self._answer(envelope, failed(envelope, RunCancelledError("the runtime stopped")))
+            self._answer(assignment, failed(assignment, RunCancelledError("the runtime stopped")))
             return
         if member.handle is None:
-            member.handle = self.stock.take(member, envelope)
+            member.handle = self.stock.take(member, assignment)
             if member.handle is None:
                 return  # waits for a Ray actor being freed: ``_resume`` goes on
-        self._launch(member, envelope)
+        self._launch(member, assignment)
 
-    def _launch(self, member: RayMember, envelope: Envelope) -> None:
+    def _launch(self, member: RayMember, assignment: Assignment) -> None:
         """Hand the attempt to a waiter thread (``member.handle`` is set)."""
-        if envelope.cancel.cancelled:
-            self._answer(envelope, failed(envelope, RunCancelledError(envelope.cancel.reason)))
+        if assignment.cancel.cancelled:
+            cancelled = RunCancelledError(assignment.cancel.reason)
+            self._answer(assignment, failed(assignment, cancelled))
             return
-        msg = envelope.message
+        msg = assignment.message
         key = (msg.run_id, msg.stage.name, msg.attempt)
-        flight = _Flight(member, envelope, key, member.handle)
+        flight = _Flight(member, assignment, key, member.handle)
         member.flight = flight
         with self._count_lock:
             self._flights += 1
         post = self.driver.post
-        flight.remove_cancel = envelope.cancel.on_cancel(
+        flight.remove_cancel = assignment.cancel.on_cancel(
             lambda: post(functools.partial(self._cancel, flight))
         )
         self._waiters.run(functools.partial(self._attempt, flight))
 
-    def _resume(self, member: RayMember, envelope: Envelope, handle: Any) -> None:
+    def _resume(self, member: RayMember, assignment: Assignment, handle: Any) -> None:
         """A waiting first attempt got its Ray actor."""
         member.handle = handle
-        self.start(member, envelope)
+        self.start(member, assignment)
 
     def _cancel(self, flight: _Flight) -> None:
         if not flight.replied:
-            reason = flight.envelope.cancel.reason or "cancelled"
+            reason = flight.assignment.cancel.reason or "cancelled"
             flight.handle.cancel.options(concurrency_group=CONTROL).remote(flight.key, reason)
 
     # -- on an attempt's waiter thread -----------------------------------------------------
@@ -252,7 +254,7 @@ class RayMembers:
         Serializing happens here, not in the coordinator's thread: a million-row
         ``Records`` takes tens of milliseconds to write into the object store.
         """
-        msg = flight.envelope.message
+        msg = flight.assignment.message
         try:
             packed = pack(msg)
             ref = flight.handle.attempt.remote(*(packed or (msg,)))
@@ -262,7 +264,7 @@ class RayMembers:
                 f"stage {msg.stage.name!r}: its message cannot be sent to agent "
                 f"{self.name!r} on Ray: {type(exc).__name__}: {first_line(exc)}"
             )
-            self._answer(flight.envelope, failed(flight.envelope, error))
+            self._answer(flight.assignment, failed(flight.assignment, error))
             self.driver.post(functools.partial(self._settle, flight))
             return
         self._await(flight, ref)
@@ -286,12 +288,12 @@ class RayMembers:
             return
         flight.replied = True
         self._progress(flight, reply.progress)
-        envelope = flight.envelope
+        assignment = flight.assignment
         if reply.done is None:
             assert reply.crashed is not None
             self.driver.post(functools.partial(self._agent_died, flight, reply.crashed))
             return
-        self._tell(envelope, AttemptDone(envelope.pool, envelope.member, reply.done))
+        self._tell(assignment, AttemptDone(assignment.pool, assignment.member, reply.done))
         self.driver.post(functools.partial(self._settle, flight))
 
     def _follow_progress(self, flight: _Flight, ref: Any) -> None:
@@ -310,7 +312,7 @@ class RayMembers:
 
     def _progress(self, flight: _Flight, items: tuple[ProgressItem, ...]) -> None:
         for fraction, message in items:
-            flight.envelope.progress(fraction, message)
+            flight.assignment.progress(fraction, message)
 
     # -- the attempt is over (driver thread) -----------------------------------------------
 
@@ -337,11 +339,11 @@ class RayMembers:
         handle, member.handle = member.handle, None
         if handle is not None:
             self.stock.give(handle)
-        self._crashed(flight.envelope, error)
+        self._crashed(flight.assignment, error)
 
     def _call_failed(self, flight: _Flight, exc: Exception) -> None:
         """The Ray call itself failed: the worker died, or the reply could not travel."""
-        member, envelope = self._detach(flight), flight.envelope
+        member, assignment = self._detach(flight), flight.assignment
         if isinstance(exc, RayActorError):
             # The worker process died (killed, out of memory, segfault): Ray restarts the
             # actor unless its restarts are spent (ActorDiedError).
@@ -349,27 +351,27 @@ class RayMembers:
             handle, member.handle = member.handle, None
             if handle is not None and not dead_for_good(exc):
                 self.stock.revive(handle)
-            self._crashed(envelope, error_info(died, envelope))
+            self._crashed(assignment, error_info(died, assignment))
             return
         if isinstance(exc, RayTaskError):
             # The host failed around the agent: its output could not be sent back.
             cause = exc.cause if isinstance(exc.cause, Exception) else exc
             exc = UnfreezableError(
-                f"output of stage {envelope.message.stage.name!r} cannot be sent back from "
+                f"output of stage {assignment.message.stage.name!r} cannot be sent back from "
                 f"Ray: {type(cause).__name__}: {first_line(cause)}"
             )
-        self._answer(envelope, failed(envelope, exc))
+        self._answer(assignment, failed(assignment, exc))
         self._attempt_over(member)
 
-    def _crashed(self, envelope: Envelope, error: ErrorInfo) -> None:
+    def _crashed(self, assignment: Assignment, error: ErrorInfo) -> None:
         """Tell the coordinator; its pool replaces the member, whose Ray actor the caller
         handed on (or dropped) first, so that the replacement finds it."""
-        msg = envelope.message
+        msg = assignment.message
         self._tell(
-            envelope,
+            assignment,
             AgentCrashed(
-                pool=envelope.pool,
-                member=envelope.member,
+                pool=assignment.pool,
+                member=assignment.member,
                 error=error,
                 run_id=msg.run_id,
                 stage=msg.stage.name,
@@ -412,8 +414,8 @@ class RayMembers:
 
     def shut_down(self) -> None:
         """The runtime is stopping: no new Ray actors; idle ones close."""
-        for member, envelope in self.stock.shut_down():
-            self.start(member, envelope)  # answered as cancelled
+        for member, assignment in self.stock.shut_down():
+            self.start(member, assignment)  # answered as cancelled
 
     def stop_waiters(self) -> None:
         """After shutdown: end the waiter threads (busy ones end with their attempt)."""
@@ -430,14 +432,14 @@ class RayMembers:
 
     # -- replies ---------------------------------------------------------------------------
 
-    def _answer(self, envelope: Envelope, done: StageDone) -> None:
-        self._tell(envelope, AttemptDone(envelope.pool, envelope.member, done))
+    def _answer(self, assignment: Assignment, done: StageDone) -> None:
+        self._tell(assignment, AttemptDone(assignment.pool, assignment.member, done))
 
     @staticmethod
-    def _tell(envelope: Envelope, message: Any) -> None:
+    def _tell(assignment: Assignment, message: Any) -> None:
         # Once the runtime stopped no one waits for the reply.
         with contextlib.suppress(pykka.ActorDeadError):
-            envelope.reply_to.tell(message)
+            assignment.reply_to.tell(message)
 
 
 def _unpacked(raw: Any) -> HostReply:

@@ -43,7 +43,7 @@ REVIVE_POLL_S = 0.05
 REVIVE_LIMIT_S = 120.0
 
 Waiter = tuple[Any, Any]
-"""A first attempt waiting for a Ray actor: (member, envelope)."""
+"""A first attempt waiting for a Ray actor: (member, assignment)."""
 
 
 class ActorStock:
@@ -94,13 +94,13 @@ class ActorStock:
         """A new Ray actor (its worker starts in the background)."""
         return self._actor_class.remote(self._name, self._factory)
 
-    def take(self, member: Any, envelope: Any) -> Any | None:
+    def take(self, member: Any, assignment: Any) -> Any | None:
         """A Ray actor for a new member's first attempt: a spare; else, if one is about
         to be freed, ``None`` (the attempt waits, and ``resume`` gets it); else a new one."""
         if self._spares:
             return self._spares.popleft()
         if self.expected + len(self._reviving) > len(self._parked):
-            waiter = (member, envelope)
+            waiter = (member, assignment)
             self._parked.append(waiter)
             self._driver.later(REUSE_WAIT_S, functools.partial(self._unpark, waiter))
             return None

@@ -1,4 +1,6 @@
-"""The envelope: live objects that travel beside a stage message, never inside it."""
+"""An assignment: one stage attempt handed to a pool member, with the live objects
+(reply address, cancel token, progress callback) that travel beside the immutable
+``RunStage`` message, never inside it."""
 
 from __future__ import annotations
 
@@ -8,15 +10,14 @@ from typing import Any
 
 import msgspec
 
+from actorflow.bus import CancelToken
 from actorflow.contracts import FrozenMap, RunStage
-
-from ._cancel import CancelToken
 
 ProgressFn = Callable[[float, str], None]
 
 
 @dataclass(frozen=True, slots=True)
-class Envelope:
+class Assignment:
     """One stage attempt on its way to an agent.
 
     Attributes:
@@ -38,7 +39,7 @@ class Envelope:
         """Drop the payload once its attempt has ended.
 
         The payload holds the run's input and the dependencies' outputs, and whoever
-        still holds the envelope (pykka keeps an actor's last message) would keep them
+        still holds the assignment (pykka keeps an actor's last message) would keep them
         alive. What is left names the attempt (run, stage, attempt number) and no more.
         """
         light = msgspec.structs.replace(
