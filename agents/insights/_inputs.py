@@ -8,7 +8,7 @@ from typing import Any
 
 import polars as pl
 
-from actorflow.actors._dependency_records import (
+from actorflow.actors.dependencies import (
     check_inputs,
     dependency_records,
     missing_dependency,

@@ -1,5 +1,5 @@
-"""Reading the records a stage's dependencies produced: shared by the agents that stack
-them (processing, insights)."""
+"""Reading the records a stage's dependencies produced: for agents that stack them (the
+built-in processing and insights agents, and any of yours)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,14 @@ from typing import Any, TypeGuard
 import polars as pl
 
 from actorflow.contracts import DataValidationError, Records, StageOutcome
+
+__all__ = [
+    "check_inputs",
+    "dependency_records",
+    "missing_dependency",
+    "records_of",
+    "succeeded",
+]
 
 
 def records_of(output: Any) -> Records | None:
