@@ -17,21 +17,20 @@ from typing import TYPE_CHECKING, Any, Protocol
 import msgspec
 import pykka
 
-from actorflow.actors import (
+from actorflow.actors import Agent, AgentInfo, RestartPolicy
+from actorflow.actors.machinery import (
     AddPool,
-    Agent,
     AgentActor,
-    AgentInfo,
     AgentPool,
     CancelRun,
     Coordinator,
     GetPools,
-    RestartPolicy,
     Shutdown,
     StartRun,
 )
-from actorflow.bus import EventHub, TimerService, get_logger
+from actorflow.bus import EventHub, get_logger
 from actorflow.bus import iter_events as _iter_events
+from actorflow.bus.machinery import TimerService
 from actorflow.contracts import (
     STAGE_TERMINAL,
     Event,

@@ -1,25 +1,18 @@
-"""Agents and the coordinator (pykka actors)."""
+"""The actor machinery: agents, their pools and the coordinator (pykka actors).
+
+What an agent's author needs is here: subclass :class:`Agent`, read the
+:class:`StageRequest`. The pieces a runtime assembles (coordinator, pools, messages) are
+in :mod:`actorflow.actors.machinery`; helpers for agents that read their dependencies'
+records in :mod:`actorflow.actors.dependencies`.
+"""
 
 from ._agent import Agent, AgentInfo, StageRequest
-from ._agent_actor import AgentActor
-from ._coordinator import Coordinator, backoff_delay
-from ._pool import AgentPool, MemberRef, PoolStats, RestartPolicy
-from ._protocol import AddPool, CancelRun, GetPools, Shutdown, StartRun
+from ._pool import PoolStats, RestartPolicy
 
 __all__ = [
-    "AddPool",
     "Agent",
-    "AgentActor",
     "AgentInfo",
-    "AgentPool",
-    "CancelRun",
-    "Coordinator",
-    "GetPools",
-    "MemberRef",
     "PoolStats",
     "RestartPolicy",
-    "Shutdown",
     "StageRequest",
-    "StartRun",
-    "backoff_delay",
 ]

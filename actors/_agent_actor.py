@@ -14,7 +14,8 @@ from typing import Any
 
 import pykka
 
-from actorflow.bus import context_vars, fast_inbox, get_logger
+from actorflow.bus import get_logger
+from actorflow.bus.machinery import context_vars, fast_inbox
 from actorflow.contracts import (
     AgentCrashedError,
     ErrorInfo,

@@ -16,15 +16,8 @@ from typing import Any
 
 import pykka
 
-from actorflow.bus import (
-    CancelToken,
-    EventHub,
-    ProgressReporter,
-    TimerService,
-    context_vars,
-    fast_inbox,
-    get_logger,
-)
+from actorflow.bus import CancelToken, EventHub, get_logger
+from actorflow.bus.machinery import ProgressReporter, TimerService, context_vars, fast_inbox
 from actorflow.contracts import (
     AgentUnavailableError,
     ErrorInfo,

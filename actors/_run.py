@@ -15,7 +15,8 @@ from typing import Any
 
 import msgspec
 
-from actorflow.bus import CancelToken, ProgressReporter, RunProgress, TimerHandle
+from actorflow.bus import CancelToken
+from actorflow.bus.machinery import ProgressReporter, RunProgress, TimerHandle
 from actorflow.contracts import (
     STAGE_TERMINAL,
     ErrorInfo,

@@ -24,7 +24,8 @@ import blinker
 import pykka
 
 from actorflow import Agent, Runtime, StageRequest, WorkflowSpec, load_workflow, signals
-from actorflow.bus import EventHub, ProgressReporter, RunProgress
+from actorflow.bus import EventHub
+from actorflow.bus.machinery import ProgressReporter, RunProgress
 
 
 class Trivial(Agent):

@@ -1,25 +1,22 @@
-"""Message routing, agent pools, progress signals and the asyncio bridge."""
+"""The event bus: progress signals (blinker), ordered delivery to subscribers, cancel
+tokens and the asyncio bridge.
+
+Subscribe with :mod:`actorflow.bus.signals` (or ``Runtime.events`` on an event loop); the
+pieces the actor layer builds on (timers, progress bookkeeping) are in
+:mod:`actorflow.bus.machinery`.
+"""
 
 from . import signals
 from ._bridge import await_future, await_pykka, iter_events
 from ._cancel import CancelToken
 from ._hub import EventHub
-from ._inbox import fast_inbox
-from ._log import context_vars, get_logger
-from ._progress import ProgressReporter, RunProgress
-from ._timers import TimerHandle, TimerService
+from ._log import get_logger
 
 __all__ = [
     "CancelToken",
     "EventHub",
-    "ProgressReporter",
-    "RunProgress",
-    "TimerHandle",
-    "TimerService",
     "await_future",
     "await_pykka",
-    "context_vars",
-    "fast_inbox",
     "get_logger",
     "iter_events",
     "signals",

@@ -11,7 +11,7 @@ import time
 
 from ray.exceptions import ActorDiedError, RayActorError
 
-from actorflow.actors._assignment import Assignment
+from actorflow.actors.machinery import Assignment
 from actorflow.contracts import ErrorInfo, StageDone
 
 __all__ = ["dead_for_good", "error_info", "failed", "first_line", "summary"]

@@ -27,9 +27,8 @@ from typing import Any, NamedTuple
 
 import ray
 
-from actorflow.actors._agent import Agent
-from actorflow.actors._agent_actor import AgentActor
-from actorflow.actors._assignment import Assignment
+from actorflow.actors import Agent
+from actorflow.actors.machinery import AgentActor, Assignment
 from actorflow.bus import CancelToken, get_logger
 from actorflow.contracts import (
     AgentCrashedError,

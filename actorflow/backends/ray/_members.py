@@ -32,9 +32,8 @@ import pykka
 import ray
 from ray.exceptions import GetTimeoutError, RayActorError, RayTaskError
 
-from actorflow.actors._agent import Agent
-from actorflow.actors._assignment import Assignment
-from actorflow.actors._protocol import AgentCrashed, AttemptDone
+from actorflow.actors import Agent
+from actorflow.actors.machinery import AgentCrashed, Assignment, AttemptDone
 from actorflow.bus import get_logger
 from actorflow.contracts import (
     AgentCrashedError,
@@ -221,8 +220,9 @@ class RayMembers:
     def _launch(self, member: RayMember, assignment: Assignment) -> None:
         """Hand the attempt to a waiter thread (``member.handle`` is set)."""
         if assignment.cancel.cancelled:
-            cancelled = RunCancelledError(assignment.cancel.reason)
-            self._answer(assignment, failed(assignment, cancelled))
+            self._answer(
+                assignment, failed(assignment, RunCancelledError(assignment.cancel.reason))
+            )
             return
         msg = assignment.message
         key = (msg.run_id, msg.stage.name, msg.attempt)

@@ -25,7 +25,7 @@ from typing import Any
 import ray
 from ray.exceptions import RayActorError
 
-from actorflow.actors._agent import Agent
+from actorflow.actors import Agent
 from actorflow.bus import get_logger
 
 from ._driver import RayDriver
