@@ -1,25 +1,23 @@
-"""Where agents run: the agent backends a runtime can place them on.
+"""Backends by name: the string shorthands ``"pykka"`` and ``"ray"`` a runtime accepts.
 
-``pykka`` (the default) hosts an agent's pool as threads of this process; ``ray`` hosts it
-as Ray actors, in other processes or on other machines. Ray is optional: it is imported
-only when an agent is placed on it, and a missing install is reported before any run.
+``Runtime(backend="ray")`` is ``Runtime(backend=RayBackend())``: a local Ray. Ray is
+optional: it is imported only when an agent is placed on it, and a missing install is
+reported before any run.
 """
 
 from __future__ import annotations
 
 import importlib.util
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
+from actorflow.actors import Backend, PykkaBackend
 from actorflow.contracts import BackendUnavailableError
 
-if TYPE_CHECKING:
-    from actorflow.backends.ray import RayBackend
-
-Backend = Literal["pykka", "ray"]
-BACKENDS: tuple[Backend, ...] = ("pykka", "ray")
+BackendName = Literal["pykka", "ray"]
+BACKENDS: tuple[BackendName, ...] = ("pykka", "ray")
 
 
-def check_backend(value: object, *, where: str) -> Backend:
+def check_backend(value: object, *, where: str) -> BackendName:
     """``value`` as a backend name.
 
     Raises:
@@ -43,17 +41,33 @@ def require_ray(*, where: str) -> None:
         )
 
 
-def connect_ray(
-    address: str | None, *, connect_timeout_s: float, init_options: dict[str, object]
-) -> RayBackend:
-    """Import the Ray backend (and so Ray) and connect it.
+def make_backend(
+    value: Backend | str,
+    *,
+    where: str,
+    ray_where: str = "Runtime(backend='ray')",
+    ray_address: str | None = None,
+) -> Backend:
+    """The backend ``value`` names (or ``value`` itself).
+
+    Args:
+        value: a ``Backend``, or ``"pykka"`` / ``"ray"``.
+        where: what was given it, for error messages (``"Runtime(backend=...)"``).
+        ray_where: what needs Ray, for the message when it is not installed.
+        ray_address: the Ray cluster of a ``"ray"`` made here (``None``: a local Ray).
 
     Raises:
-        BackendUnavailableError: Ray is missing, or cannot be reached or started.
+        ValueError: an unknown name, or ``ray_address`` for a backend not on Ray.
+        BackendUnavailableError: ``"ray"`` without Ray installed.
     """
-    require_ray(where="the Ray backend")
+    if isinstance(value, Backend):
+        return value
+    name = check_backend(value, where=where)
+    if name == "pykka":
+        if ray_address is not None:
+            raise ValueError(f"{where}: a Ray address applies to backend='ray'")
+        return PykkaBackend()
+    require_ray(where=ray_where)
     from actorflow.backends.ray import RayBackend  # noqa: PLC0415  # Ray is optional
 
-    return RayBackend.connect(
-        address, connect_timeout_s=connect_timeout_s, init_options=init_options
-    )
+    return RayBackend(ray_address)

@@ -12,19 +12,18 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import msgspec
 import pykka
 
-from actorflow.actors import Agent, AgentInfo, RestartPolicy
+from actorflow.actors import Agent, AgentInfo, Backend, PykkaBackend, RestartPolicy
 from actorflow.actors.machinery import (
     AddPool,
-    AgentActor,
-    AgentPool,
     CancelRun,
     Coordinator,
     GetPools,
+    PoolRequest,
     Shutdown,
     StartRun,
 )
@@ -45,11 +44,8 @@ from actorflow.contracts import (
     load_workflow,
 )
 
-from ._backends import Backend, check_backend, connect_ray, require_ray
+from ._backends import check_backend, make_backend
 from ._param_checks import check_params, param_checker
-
-if TYPE_CHECKING:
-    from actorflow.backends.ray import RayBackend
 
 _log = get_logger("runtime")
 
@@ -203,17 +199,12 @@ class Runtime:
     Args:
         keep_events: finished runs whose events stay in memory for late listeners.
         stop_timeout_s: how long ``stop`` waits for actor threads to end.
-        backend: where agents run unless ``register_agent`` says otherwise: ``"pykka"``
-            (threads of this process) or ``"ray"`` (Ray actors; needs
-            ``pip install 'actorflow[ray]'``). The coordinator, the signals and the run
-            store always stay in this process.
-        ray_address: the Ray cluster for agents placed on Ray: ``None`` starts a local
-            Ray for this runtime (stopped with it); ``"host:port"`` is an existing
-            cluster's head (``"auto"``: the one running on this machine). A process
-            already connected to Ray keeps that connection.
-        ray_connect_timeout_s: the longest connecting to Ray may take.
-        ray_init_options: more keyword arguments for ``ray.init`` (``runtime_env``,
-            ``namespace``, ``num_cpus`` of a local Ray, ...).
+        backend: where agents run unless ``register_agent`` says otherwise: a
+            :class:`~actorflow.actors.Backend` such as
+            ``actorflow.backends.ray.RayBackend(address="head:6379")``, or the shorthands
+            ``"pykka"`` (threads of this process, the default) and ``"ray"`` (a local
+            Ray; needs ``pip install 'actorflow[ray]'``). The coordinator, the signals and
+            the run store always stay in this process.
 
     Raises:
         ValueError: an unknown ``backend``.
@@ -225,19 +216,11 @@ class Runtime:
         *,
         keep_events: int = 1024,
         stop_timeout_s: float = 10.0,
-        backend: Backend = "pykka",
-        ray_address: str | None = None,
-        ray_connect_timeout_s: float = 60.0,
-        ray_init_options: Mapping[str, Any] | None = None,
+        backend: Backend | str = "pykka",
     ) -> None:
-        self._backend = check_backend(backend, where="Runtime(backend=...)")
-        if self._backend == "ray":
-            require_ray(where="Runtime(backend='ray')")
-        self._ray_address = ray_address
-        self._ray_connect_timeout_s = ray_connect_timeout_s
-        self._ray_init_options = dict(ray_init_options or {})
-        self._ray: RayBackend | None = None
-        self._ray_lock = threading.Lock()
+        self._default = make_backend(backend, where="Runtime(backend=...)")
+        # Every backend an agent was placed on, closed when the runtime stops.
+        self._backends: list[Backend] = [self._default]
         self._keep_events = keep_events
         self._stop_timeout_s = stop_timeout_s
         self._lock = threading.Lock()
@@ -253,7 +236,6 @@ class Runtime:
         # id(spec) -> (spec, registrations it was validated under); the spec is held so
         # that its id cannot be reused by another object.
         self._validated: dict[int, tuple[WorkflowSpec, int]] = {}
-        self._threads: set[threading.Thread] = set()
         self._hub: EventHub | None = None
         self._timers: TimerService | None = None
         self._coordinator: pykka.ActorRef[Coordinator] | None = None
@@ -272,8 +254,7 @@ class Runtime:
                 raise RuntimeStoppedError("this runtime was stopped; make a new one")
             if self._started:
                 return self
-            if self._backend == "ray":
-                self._ray_backend()  # before anything else starts: a failure leaves nothing
+            self._default.open()  # before anything else starts: a failure leaves nothing
             self._hub = EventHub(keep_finished=self._keep_events)
             self._timers = TimerService()
             self._coordinator = Coordinator.start(
@@ -299,13 +280,13 @@ class Runtime:
             self._coordinator.stop(block=True, timeout=max(0.1, deadline - time.monotonic()))
         except (pykka.ActorDeadError, pykka.Timeout) as exc:
             _log.warning("coordinator did not stop cleanly", error=repr(exc))
-        if self._ray is not None:
-            self._ray.close(max(0.1, deadline - time.monotonic()))
-        for thread in list(self._threads):
-            thread.join(max(0.0, deadline - time.monotonic()))
-        stuck = [t.name for t in self._threads if t.is_alive()]
-        if stuck:
-            _log.warning("agent threads still busy after stop", threads=stuck)
+        with self._lock:
+            backends = list(self._backends)
+        for backend in backends:
+            backend.close(max(0.1, deadline - time.monotonic()))
+            stuck = backend.stuck_threads() if isinstance(backend, PykkaBackend) else []
+            if stuck:
+                _log.warning("agent threads still busy after stop", threads=stuck)
         self._timers.stop()
         self._hub.close(max(0.1, deadline - time.monotonic()))
 
@@ -351,25 +332,29 @@ class Runtime:
 
     # -- agents ---------------------------------------------------------------------------
 
-    def _ray_backend(self) -> RayBackend:
-        """The runtime's Ray backend, connected on first use.
-
-        Raises:
-            BackendUnavailableError: Ray is missing, or cannot be reached or started.
-        """
-        with self._ray_lock:
-            if self._ray is None:
-                self._ray = connect_ray(
-                    self._ray_address,
-                    connect_timeout_s=self._ray_connect_timeout_s,
-                    init_options=self._ray_init_options,
-                )
-            return self._ray
+    def _placement(self, backend: Backend | str | None, agent: str) -> Backend:
+        """The backend an agent goes to: the runtime's, one already in use, or a new one."""
+        if backend is None:
+            return self._default
+        with self._lock:
+            if isinstance(backend, Backend):
+                if backend not in self._backends:
+                    self._backends.append(backend)
+                return backend
+            name = check_backend(backend, where=f"agent {agent!r}")
+            for known in self._backends:
+                if known.name == name:
+                    return known
+        made = make_backend(name, where=f"agent {agent!r}", ray_where=f"agent {agent!r} "
+                            f"(backend={name!r})")  # fmt: skip
+        with self._lock:
+            self._backends.append(made)
+        return made
 
     @property
-    def backend(self) -> Backend:
-        """Where agents run unless registered elsewhere (``"pykka"`` or ``"ray"``)."""
-        return self._backend
+    def backend(self) -> str:
+        """The name of where agents run unless registered elsewhere (``"pykka"``, ``"ray"``)."""
+        return self._default.name
 
     def register_agent(
         self,
@@ -379,7 +364,7 @@ class Runtime:
         concurrency: int = 1,
         max_restarts: int = 5,
         restart_window_s: float = 60.0,
-        backend: Backend | None = None,
+        backend: Backend | str | None = None,
         num_cpus: float | None = None,
     ) -> None:
         """Register an agent kind (replacing one of the same name).
@@ -394,8 +379,9 @@ class Runtime:
                 agent is given up on and its stages fail. On Ray it is also each Ray
                 actor's ``max_restarts``: Ray restarts a worker that died.
             restart_window_s: the window of the restart intensity limit.
-            backend: where this agent runs: ``"pykka"`` (threads of this process),
-                ``"ray"`` (Ray actors), or ``None`` for the runtime's backend.
+            backend: where this agent runs: a ``Backend``, ``"pykka"`` (threads of this
+                process), ``"ray"`` (the runtime's Ray backend, or a local Ray), or
+                ``None`` for the runtime's backend.
             num_cpus: CPUs Ray reserves for each of the agent's actors (Ray agents only;
                 Ray's default when ``None``).
 
@@ -406,18 +392,7 @@ class Runtime:
             AgentUnavailableError: the agent could not start on Ray (its class cannot be
                 imported by the workers, or its ``setup`` failed).
         """
-        placement = (
-            self._backend if backend is None else check_backend(backend, where=f"agent {name!r}")
-        )
-        if placement == "ray":
-            require_ray(where=f"agent {name!r} (backend='ray')")
-            if num_cpus is not None and not num_cpus >= 0:
-                raise ValueError(f"agent {name!r}: num_cpus must be >= 0, got {num_cpus}")
-        elif num_cpus is not None:
-            raise ValueError(
-                f"agent {name!r}: num_cpus applies to agents on Ray (backend='ray'); "
-                f"this one runs on {placement}"
-            )
+        placement = self._placement(backend, name)
         if concurrency < 1:
             raise ValueError(f"agent {name!r}: concurrency must be at least 1, got {concurrency}")
         coordinator = self._require()
@@ -430,30 +405,19 @@ class Runtime:
             expertise=tuple(getattr(probe_cls, "expertise", ())),
             concurrency=concurrency,
             is_async=inspect.iscoroutinefunction(perform),
-            backend=placement,
+            backend=placement.name,
         )
 
-        def spawn(member: int) -> Any:
-            return AgentActor.start(
-                pool=name,
-                member=member,
-                factory=agent,
-                coordinator=coordinator,
-                threads=self._threads,
-            )
-
-        restart = RestartPolicy(max_restarts=max_restarts, window_s=restart_window_s)
-        if placement == "ray":
-            pool = self._ray_pool(
-                name=name,
-                agent=agent,
+        placement.open()
+        pool = placement.pool(
+            PoolRequest(
                 info=info,
-                concurrency=concurrency,
+                factory=agent,
+                restart=RestartPolicy(max_restarts=max_restarts, window_s=restart_window_s),
+                coordinator=coordinator,
                 num_cpus=num_cpus,
-                restart=restart,
             )
-        else:
-            pool = AgentPool(name, spawn, concurrency=concurrency, restart=restart, info=info)
+        )
         checker = param_checker(name, agent, probe_cls)
         coordinator.ask(AddPool(pool))
         with self._lock:
@@ -463,44 +427,6 @@ class Runtime:
                 self._checkers.pop(name, None)
             else:
                 self._checkers[name] = checker
-
-    def _ray_pool(
-        self,
-        *,
-        name: str,
-        agent: Callable[[], Agent],
-        info: AgentInfo,
-        concurrency: int,
-        num_cpus: float | None,
-        restart: RestartPolicy,
-    ) -> AgentPool:
-        """An agent pool whose members are Ray actors, its first agent already set up."""
-        ray_backend = self._ray_backend()
-        if num_cpus:
-            available = ray_backend.cluster_cpus()
-            if concurrency * num_cpus > available:
-                _log.warning(
-                    "agent asks for more CPUs than the Ray cluster has; some of its actors "
-                    "wait for room",
-                    agent=name,
-                    wanted=concurrency * num_cpus,
-                    cluster_cpus=available,
-                )
-        members = ray_backend.members(
-            name,
-            agent,
-            concurrency=concurrency,
-            num_cpus=num_cpus,
-            max_restarts=restart.max_restarts,
-        )
-        pool = AgentPool(name, members.spawn, concurrency=concurrency, restart=restart, info=info)
-        members.registered()
-        try:
-            members.wait_started(self._ray_connect_timeout_s)
-        except BaseException:
-            pool.stop()
-            raise
-        return pool
 
     @property
     def agent_names(self) -> frozenset[str]:

@@ -7,12 +7,15 @@ records in :mod:`actorflow.actors.dependencies`.
 """
 
 from ._agent import Agent, AgentInfo, StageRequest
+from ._backend import Backend, PykkaBackend
 from ._pool import PoolStats, RestartPolicy
 
 __all__ = [
     "Agent",
     "AgentInfo",
+    "Backend",
     "PoolStats",
+    "PykkaBackend",
     "RestartPolicy",
     "StageRequest",
 ]

@@ -9,6 +9,7 @@ members elsewhere (``actorflow.backends.ray``) speaks. A member receives an
 
 from ._agent_actor import AgentActor
 from ._assignment import Assignment, ProgressFn
+from ._backend import PoolRequest
 from ._coordinator import Coordinator, backoff_delay
 from ._pool import AgentPool, MemberRef
 from ._protocol import (
@@ -32,6 +33,7 @@ __all__ = [
     "Coordinator",
     "GetPools",
     "MemberRef",
+    "PoolRequest",
     "ProgressFn",
     "Shutdown",
     "StartRun",

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from actorflow._backends import Backend
+from actorflow._backends import BackendName
 from actorflow.contracts import WorkflowValidationError
 
 from ._agents_hooks import load_agent_hooks, runtime_with_agents
@@ -58,7 +58,7 @@ def backend_options(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
-def check_backend_options(backend: str, ray_address: str | None) -> Backend:
+def check_backend_options(backend: str, ray_address: str | None) -> BackendName:
     """The ``--backend`` choice, once ``--ray-address`` is known to go with it.
 
     Raises:

@@ -23,7 +23,7 @@ from typing import Any
 import polars as pl
 from rich.console import Console
 
-from actorflow._backends import Backend
+from actorflow._backends import BackendName, make_backend
 from actorflow._builtin import register_builtin_agents
 from actorflow._runtime import Runtime, WorkflowSource
 from actorflow.contracts import (
@@ -68,7 +68,7 @@ def run_workflow(
     agents: Sequence[AgentSetup] = (),
     console: Console | None = None,
     db_timeout_s: float = 5.0,
-    backend: Backend = "pykka",
+    backend: BackendName = "pykka",
     ray_address: str | None = None,
 ) -> int:
     """Run ``workflow`` with live progress, record it in the run store, write its results.
@@ -98,7 +98,7 @@ def run_workflow(
     errors = make_console(stderr=True)
     notes = errors if json_output else human
     try:
-        runtime = Runtime(backend=backend, ray_address=ray_address)
+        runtime = Runtime(backend=make_backend(backend, where="--backend", ray_address=ray_address))
     except BackendUnavailableError as exc:
         raise CliError(str(exc)) from None
     store: RunStore | None = None

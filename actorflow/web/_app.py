@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from actorflow import Runtime
-from actorflow._backends import Backend
+from actorflow._backends import BackendName, make_backend
 from actorflow._builtin import register_builtin_agents
 from actorflow.store import RunStore
 
@@ -31,7 +31,7 @@ def init_app(
     persist: bool = True,
     prefix: str = "",
     lookup: Lookup = system_lookup,
-    backend: Backend = "pykka",
+    backend: BackendName = "pykka",
     ray_address: str | None = None,
 ) -> WebService:
     """Mount the API (and the dashboard) into ``app``.
@@ -67,7 +67,7 @@ def init_app(
     settings = settings if settings is not None else Settings.from_env()
     owns_runtime = runtime is None
     if runtime is None:
-        runtime = Runtime(backend=backend, ray_address=ray_address)
+        runtime = Runtime(backend=make_backend(backend, where="backend", ray_address=ray_address))
         try:
             register_builtin_agents(runtime)
         except BaseException:
@@ -136,7 +136,7 @@ def create_app(
     db: str | None = None,
     persist: bool = True,
     lookup: Lookup = system_lookup,
-    backend: Backend = "pykka",
+    backend: BackendName = "pykka",
     ray_address: str | None = None,
 ) -> web.Application:
     """The actorflow web application: the REST API, the event streams and the dashboard.

@@ -14,7 +14,7 @@ from pathlib import Path
 from aiohttp import web
 
 from actorflow import Runtime
-from actorflow._backends import Backend
+from actorflow._backends import BackendName
 from actorflow.bus import get_logger
 from actorflow.contracts import WorkflowSpec, load_workflow
 from actorflow.store import RunStore
@@ -82,7 +82,7 @@ async def serve(
     persist: bool = True,
     workflows: Iterable[str | os.PathLike[str] | WorkflowSpec] = (),
     ready: Callable[[str], None] | None = None,
-    backend: Backend = "pykka",
+    backend: BackendName = "pykka",
     ray_address: str | None = None,
 ) -> None:
     """Serve the API and the dashboard until cancelled, then shut down cleanly.
@@ -144,7 +144,7 @@ def run_server(
     settings: Settings | None = None,
     workflows: Iterable[str | os.PathLike[str] | WorkflowSpec] = (),
     ready: Callable[[str], None] | None = None,
-    backend: Backend = "pykka",
+    backend: BackendName = "pykka",
     ray_address: str | None = None,
 ) -> None:
     """Serve until Ctrl-C or SIGTERM (blocking); what ``actorflow serve`` calls.

@@ -20,6 +20,7 @@ pytest.importorskip("ray")  # the Ray suite: skipped where Ray is not installed
 from ray_agents import FailsSetup, WhereAmI
 
 from actorflow import AgentUnavailableError, BackendUnavailableError, Runtime
+from actorflow.backends.ray import RayBackend
 
 pytestmark = pytest.mark.ray
 
@@ -89,7 +90,8 @@ def test_an_unreachable_cluster_address_fails_at_start_up_within_seconds(tmp_pat
         f"""
         import json, time
         from actorflow import BackendUnavailableError, Runtime
-        rt = Runtime(backend="ray", ray_address="127.0.0.1:{port}")
+        from actorflow.backends.ray import RayBackend
+        rt = Runtime(backend=RayBackend("127.0.0.1:{port}"))
         t0 = time.monotonic()
         try:
             rt.start()
@@ -142,8 +144,8 @@ def test_an_address_that_is_not_a_ray_head_fails_within_the_connect_timeout(
         f"""
         import json, os, time
         from actorflow import BackendUnavailableError, Runtime
-        rt = Runtime(backend="ray", ray_address="127.0.0.1:{silent_server}",
-                     ray_connect_timeout_s=3)
+        from actorflow.backends.ray import RayBackend
+        rt = Runtime(backend=RayBackend("127.0.0.1:{silent_server}", connect_timeout_s=3))
         t0 = time.monotonic()
         try:
             rt.start()
@@ -162,7 +164,7 @@ def test_an_address_that_is_not_a_ray_head_fails_within_the_connect_timeout(
 
 
 def test_an_address_other_than_the_connected_cluster_is_refused(ray_cluster: Any) -> None:
-    rt = Runtime(backend="ray", ray_address="10.255.255.1:6379")
+    rt = Runtime(backend=RayBackend("10.255.255.1:6379"))
     with pytest.raises(BackendUnavailableError, match="already connected to the Ray cluster"):
         rt.start()
     assert not rt.running

@@ -21,12 +21,13 @@ def test_a_local_ray_is_started_on_demand_and_shut_down_with_the_runtime(
         import json, os
         import ray
         from actorflow import Agent, Runtime
+        from actorflow.backends.ray import RayBackend
 
         class WhereAmI(Agent):  # defined in __main__: Ray pickles it by value
             def perform(self, request):
                 return os.getpid()
 
-        rt = Runtime(backend="ray", ray_init_options={"num_cpus": 1})
+        rt = Runtime(backend=RayBackend(init_options={"num_cpus": 1}))
         before = ray.is_initialized()
         with rt:
             started = ray.is_initialized()
