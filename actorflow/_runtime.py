@@ -435,30 +435,8 @@ class Runtime:
 
     def agents(self) -> list[AgentInfo]:
         """Every agent kind with its capabilities and live statistics."""
-        pools: dict[str, Any] = self._require().ask(GetPools(), block=True, timeout=10)
-        out = []
-        for name, (info, stats, broken) in sorted(pools.items()):
-            out.append(
-                AgentInfo(
-                    name=name,
-                    role=info.role,
-                    description=info.description,
-                    expertise=info.expertise,
-                    concurrency=info.concurrency,
-                    is_async=info.is_async,
-                    backend=info.backend,
-                    healthy=broken is None,
-                    problem=broken,
-                    executions=stats.executions,
-                    successes=stats.successes,
-                    failures=stats.failures,
-                    mean_duration_s=stats.mean_duration_s,
-                    restarts=stats.restarts,
-                    busy=stats.busy,
-                    waiting=stats.waiting,
-                )
-            )
-        return out
+        pools: dict[str, AgentInfo] = self._require().ask(GetPools(), block=True, timeout=10)
+        return [pools[name] for name in sorted(pools)]
 
     # -- runs -----------------------------------------------------------------------------
 

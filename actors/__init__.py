@@ -8,7 +8,8 @@ records in :mod:`actorflow.actors.dependencies`.
 
 from ._agent import Agent, AgentInfo, StageRequest
 from ._backend import Backend, PykkaBackend
-from ._pool import PoolStats, RestartPolicy
+from ._pool import RestartPolicy
+from ._stats import PoolStats
 
 __all__ = [
     "Agent",

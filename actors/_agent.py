@@ -10,6 +10,7 @@ from actorflow.bus import CancelToken
 from actorflow.contracts import FrozenMap, StageOutcome, StageSpec
 
 from ._assignment import ProgressFn
+from ._stats import PoolStats
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,10 +134,33 @@ class AgentInfo:
     backend: str = "pykka"
     healthy: bool = True
     problem: str | None = None
-    executions: int = 0
-    successes: int = 0
-    failures: int = 0
-    mean_duration_s: float = 0.0
-    restarts: int = 0
-    busy: int = 0
-    waiting: int = 0
+    stats: PoolStats = PoolStats()  # noqa: RUF009 - frozen: one shared instance is safe
+
+    # The pool's statistics, by their own names (``info.executions``).
+    @property
+    def executions(self) -> int:
+        return self.stats.executions
+
+    @property
+    def successes(self) -> int:
+        return self.stats.successes
+
+    @property
+    def failures(self) -> int:
+        return self.stats.failures
+
+    @property
+    def mean_duration_s(self) -> float:
+        return self.stats.mean_duration_s
+
+    @property
+    def restarts(self) -> int:
+        return self.stats.restarts
+
+    @property
+    def busy(self) -> int:
+        return self.stats.busy
+
+    @property
+    def waiting(self) -> int:
+        return self.stats.waiting

@@ -9,6 +9,7 @@ other, handled one at a time in this actor's thread.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import random
 import time
 from collections.abc import Callable
@@ -35,6 +36,7 @@ from actorflow.contracts import (
     StageTimeoutError,
 )
 
+from ._agent import AgentInfo
 from ._assignment import Assignment
 from ._pool import AgentPool
 from ._protocol import (
@@ -147,10 +149,18 @@ class Coordinator(pykka.ThreadingActor):
         old = self._pools.get(message.pool.name)
         if old is not None:
             old.stop()
+        message.pool.bind(self._dispatched)
         self._pools[message.pool.name] = message.pool
 
-    def _on_get_pools(self, _message: GetPools) -> dict[str, tuple[Any, Any, str | None]]:
-        return {name: (p.info, p.stats(), p.broken) for name, p in self._pools.items()}
+    def _on_get_pools(self, _message: GetPools) -> dict[str, AgentInfo]:
+        """Each pool's agent, with its live statistics and health."""
+        return {
+            name: dataclasses.replace(
+                p.info, healthy=p.broken is None, problem=p.broken, stats=p.stats()
+            )
+            for name, p in self._pools.items()
+            if p.info is not None
+        }
 
     # -- runs -----------------------------------------------------------------------------
 
@@ -221,9 +231,7 @@ class Coordinator(pykka.ThreadingActor):
             progress=state.reporter,
             pool=pool.name,
         )
-        sent = pool.submit(assignment)
-        if sent is not None:
-            self._dispatched(sent)
+        pool.submit(assignment)  # the pool calls _dispatched once a member takes it
 
     def _dispatched(self, assignment: Assignment) -> None:
         """An attempt was handed to a member actor: it starts now, and so does its clock."""
@@ -259,9 +267,7 @@ class Coordinator(pykka.ThreadingActor):
                 succeeded=done.status == "succeeded",
                 duration_s=max(0.0, done.finished_at - done.started_at),
             )
-            following = pool.release(message.member)
-            if following is not None:
-                self._dispatched(following)
+            pool.release(message.member)
         run = self._runs.get(done.run_id)
         if run is None:
             return
@@ -381,9 +387,7 @@ class Coordinator(pykka.ThreadingActor):
         busy = pool.busy_with(member_id)
         if busy is not None:
             busy.cancel.cancel("timed out")
-        following = pool.abandon(member_id)
-        if following is not None:
-            self._dispatched(following)
+        pool.abandon(member_id)
 
     def _on_retry_due(self, message: RetryDue) -> None:
         run = self._runs.get(message.run_id)
@@ -413,10 +417,7 @@ class Coordinator(pykka.ThreadingActor):
     def _on_crash(self, message: AgentCrashed) -> None:
         pool = self._pools.get(message.pool)
         if pool is not None:
-            following, orphans = pool.crashed(message.member)
-            if following is not None:
-                self._dispatched(following)
-            for assignment in orphans:
+            for assignment in pool.crashed(message.member):
                 self._fail_orphan(assignment, pool.broken or "agent unavailable")
         if message.run_id is None or message.stage is None:
             return

@@ -15,7 +15,9 @@ from typing import Any, Protocol
 
 from actorflow.bus import get_logger
 
+from ._agent import AgentInfo
 from ._assignment import Assignment
+from ._stats import PoolStats
 
 _log = get_logger("actors.pool")
 
@@ -36,19 +38,6 @@ class _Member:
 
 
 @dataclass(frozen=True, slots=True)
-class PoolStats:
-    """Live statistics of one agent kind."""
-
-    executions: int
-    successes: int
-    failures: int
-    mean_duration_s: float
-    restarts: int
-    busy: int
-    waiting: int
-
-
-@dataclass(frozen=True, slots=True)
 class RestartPolicy:
     """OTP-style restart intensity: more than ``max_restarts`` in ``window_s`` gives up."""
 
@@ -66,7 +55,7 @@ class AgentPool:
         *,
         concurrency: int = 1,
         restart: RestartPolicy | None = None,
-        info: Any = None,
+        info: AgentInfo | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError(f"agent {name!r}: concurrency must be at least 1, got {concurrency}")
@@ -74,6 +63,7 @@ class AgentPool:
         self.concurrency = concurrency
         self.info = info
         self._spawn = spawn
+        self._on_dispatch: Callable[[Assignment], None] = _unbound
         self._restart = restart or RestartPolicy()
         self._next_id = 0
         self._members: dict[int, _Member] = {}
@@ -92,18 +82,19 @@ class AgentPool:
         self._members[member_id] = _Member(member_id, self._spawn(member_id))
         self._idle.append(member_id)
 
-    def submit(self, assignment: Assignment) -> Assignment | None:
-        """Hand ``assignment`` to an idle member, or queue it.
+    def bind(self, on_dispatch: Callable[[Assignment], None]) -> None:
+        """Call ``on_dispatch(assignment)`` each time an attempt is handed to a member
+        (with its member set): the coordinator starts the attempt's clock there."""
+        self._on_dispatch = on_dispatch
 
-        Returns:
-            The assignment as dispatched (with its member set), or ``None`` if it waits.
-        """
+    def submit(self, assignment: Assignment) -> None:
+        """Hand ``assignment`` to an idle member, or queue it."""
         if self._idle:
-            return self._dispatch(self._idle.popleft(), assignment)
-        self._waiting.append(assignment)
-        return None
+            self._dispatch(self._idle.popleft(), assignment)
+        else:
+            self._waiting.append(assignment)
 
-    def _dispatch(self, member_id: int, assignment: Assignment) -> Assignment:
+    def _dispatch(self, member_id: int, assignment: Assignment) -> None:
         member = self._members[member_id]
         # Built directly: dataclasses.replace costs several microseconds per dispatch.
         sent = Assignment(
@@ -116,22 +107,22 @@ class AgentPool:
         )
         member.busy = sent
         member.ref.tell(sent)
-        return sent
+        self._on_dispatch(sent)
 
-    def release(self, member_id: int) -> Assignment | None:
-        """A member finished its attempt; give it the next waiting one, if any.
-
-        Returns:
-            The assignment newly dispatched to it, or ``None``.
-        """
+    def release(self, member_id: int) -> None:
+        """A member finished its attempt; give it the next waiting one, if any."""
         member = self._members.get(member_id)
         if member is None:  # an abandoned member answering late
-            return None
+            return
         member.busy = None
+        self._take_next(member_id)
+
+    def _take_next(self, member_id: int) -> None:
+        """Dispatch the next waiting attempt to a free member, or let it idle."""
         if self._waiting:
-            return self._dispatch(member_id, self._waiting.popleft())
-        self._idle.append(member_id)
-        return None
+            self._dispatch(member_id, self._waiting.popleft())
+        else:
+            self._idle.append(member_id)
 
     def busy_with(self, member_id: int) -> Assignment | None:
         member = self._members.get(member_id)
@@ -145,36 +136,33 @@ class AgentPool:
                 return member.id
         return None
 
-    def abandon(self, member_id: int) -> Assignment | None:
-        """Give up on a member stuck in an attempt (timed out); a fresh one takes its place.
+    def abandon(self, member_id: int) -> None:
+        """Give up on a member stuck in an attempt (timed out); a fresh one takes its place
+        (and the next waiting attempt, if any).
 
         The stuck actor is asked to stop once its attempt returns; its reply is ignored.
-
-        Returns:
-            The assignment dispatched to the replacement, if work was waiting.
         """
         member = self._members.pop(member_id, None)
         if member is None:
-            return None
+            return
         member.ref.stop(block=False)
-        self._add_member()
-        self._idle.pop()
-        replacement = self._next_id - 1
-        if self._waiting:
-            return self._dispatch(replacement, self._waiting.popleft())
-        self._idle.append(replacement)
-        return None
+        self._take_next(self._replace())
 
-    def crashed(self, member_id: int) -> tuple[Assignment | None, list[Assignment]]:
+    def _replace(self) -> int:
+        """A new member, not yet idle; its id."""
+        self._add_member()
+        return self._idle.pop()
+
+    def crashed(self, member_id: int) -> list[Assignment]:
         """A member died. Replace it unless restarts exceeded the intensity limit.
 
         Returns:
-            The assignment dispatched to the replacement (if any), and, when the pool gave
-            up, every assignment that was waiting (their stages must fail).
+            When the pool gave up, every assignment that was waiting (their stages must
+            fail); otherwise nothing (the replacement took the next waiting one).
         """
         member = self._members.pop(member_id, None)
         if member is None:
-            return None, []
+            return []
         if member_id in self._idle:
             self._idle.remove(member_id)
         now = time.monotonic()
@@ -194,14 +182,10 @@ class AgentPool:
             self._idle.clear()
             waiting = list(self._waiting)
             self._waiting.clear()
-            return None, waiting
+            return waiting
         _log.warning("agent restarted", agent=self.name, member=member_id)
-        self._add_member()
-        replacement = self._idle.pop()
-        if self._waiting:
-            return self._dispatch(replacement, self._waiting.popleft()), []
-        self._idle.append(replacement)
-        return None, []
+        self._take_next(self._replace())
+        return []
 
     def withdraw(self, run_id: str) -> list[Assignment]:
         """Remove and return the waiting assignments of ``run_id``."""
@@ -243,3 +227,7 @@ class AgentPool:
         self._members.clear()
         self._idle.clear()
         self._waiting.clear()
+
+
+def _unbound(assignment: Assignment) -> None:
+    raise RuntimeError(f"agent pool {assignment.pool!r} dispatched before a coordinator bound it")
