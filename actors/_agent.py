@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from actorflow.bus import CancelToken
-from actorflow.contracts import FrozenMap, StageOutcome, StageSpec
+from actorflow.contracts import FrozenMap, RunStage, StageOutcome, StageSpec, freeze
 
 from ._assignment import ProgressFn
 from ._stats import PoolStats
@@ -15,28 +15,79 @@ from ._stats import PoolStats
 
 @dataclass(frozen=True, slots=True)
 class StageRequest:
-    """Everything one attempt of a stage may use.
+    """Everything one attempt of a stage may use: the immutable ``RunStage`` message the
+    coordinator sent, and the attempt's live cancel token and progress callback.
+
+    ``run_id``, ``workflow``, ``stage`` (its spec: ``task`` and ``params`` are shortcuts
+    to it), ``attempt`` (1 for the first, 2 for the first retry, ...), ``input`` (the
+    run's input, deeply frozen), ``dependencies`` (the outcomes of the stage's
+    dependencies, by stage name) and ``context`` (a frozen snapshot of the run's context)
+    are the message's. To drive an agent without a runtime (in a unit test), make one
+    with :meth:`of`.
 
     Attributes:
-        run_id: the run.
-        workflow: the workflow's name.
-        stage: the stage's spec (``task`` and ``params`` are shortcuts to it).
-        attempt: 1 for the first attempt, 2 for the first retry, ...
-        input: the run's input, deeply frozen.
-        dependencies: the outcomes of the stage's dependencies, by stage name.
-        context: a frozen snapshot of the run's context.
+        message: the stage message.
         cancel: set when the attempt is cancelled or times out; poll it in long loops.
     """
 
-    run_id: str
-    workflow: str
-    stage: StageSpec
-    attempt: int
-    input: FrozenMap
-    dependencies: FrozenMap
-    context: FrozenMap
+    message: RunStage
     cancel: CancelToken
     _progress: ProgressFn = field(repr=False)
+
+    @classmethod
+    def of(
+        cls,
+        stage: StageSpec,
+        *,
+        input: Mapping[str, Any] | None = None,
+        dependencies: Mapping[str, StageOutcome] | None = None,
+        context: Mapping[str, Any] | None = None,
+        run_id: str = "run",
+        workflow: str = "workflow",
+        attempt: int = 1,
+        cancel: CancelToken | None = None,
+        progress: ProgressFn | None = None,
+    ) -> StageRequest:
+        """A request for one attempt of ``stage`` outside any runtime (input, dependencies
+        and context frozen as a runtime would)."""
+        message = RunStage(
+            run_id=run_id,
+            workflow=workflow,
+            stage=stage,
+            attempt=attempt,
+            input=freeze(dict(input or {}), where="input"),
+            dependencies=FrozenMap(dependencies or {}),
+            context=freeze(dict(context or {}), where="context"),
+        )
+        return cls(message, cancel or CancelToken(), progress or _no_progress)
+
+    @property
+    def run_id(self) -> str:
+        return self.message.run_id
+
+    @property
+    def workflow(self) -> str:
+        return self.message.workflow
+
+    @property
+    def stage(self) -> StageSpec:
+        return self.message.stage
+
+    @property
+    def attempt(self) -> int:
+        return self.message.attempt
+
+    @property
+    def input(self) -> FrozenMap:
+        return self.message.input
+
+    @property
+    def dependencies(self) -> FrozenMap:
+        return self.message.dependencies
+
+    @property
+    def context(self) -> FrozenMap:
+        return self.message.context
 
     @property
     def task(self) -> str:
@@ -72,6 +123,10 @@ class StageRequest:
     def raise_if_cancelled(self) -> None:
         """Raise ``RunCancelledError`` if this attempt was cancelled or timed out."""
         self.cancel.raise_if_cancelled()
+
+
+def _no_progress(_fraction: float, _message: str) -> None:
+    return None
 
 
 class Agent:

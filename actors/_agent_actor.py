@@ -154,17 +154,7 @@ class AgentActor(pykka.ThreadingActor):
 
     def _attempt(self, assignment: Assignment) -> StageDone:
         msg = assignment.message
-        request = StageRequest(
-            run_id=msg.run_id,
-            workflow=msg.workflow,
-            stage=msg.stage,
-            attempt=msg.attempt,
-            input=msg.input,
-            dependencies=msg.dependencies,
-            context=msg.context,
-            cancel=assignment.cancel,
-            _progress=assignment.progress,
-        )
+        request = StageRequest(msg, assignment.cancel, assignment.progress)
         started = time.time()
         assert self._agent is not None
         try:

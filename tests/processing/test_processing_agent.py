@@ -15,7 +15,6 @@ from actorflow import CancelToken, Runtime, StageRequest
 from actorflow.agents.processing import ProcessingAgent
 from actorflow.agents.rules import Rule, RuleSet, run_pipeline_scalar
 from actorflow.contracts import (
-    FrozenMap,
     Records,
     RunCancelledError,
     RunResult,
@@ -333,17 +332,7 @@ def test_bad_params_are_refused_before_the_run_naming_the_field(
 def test_bad_params_still_fail_the_stage_when_the_agent_is_driven_directly() -> None:
     # An agent driven without a runtime's validation checks its params itself.
     stage = StageSpec(name="process", agent="processor", params={"operations": ["cleanup"]})
-    request = StageRequest(
-        run_id="r1",
-        workflow="wf",
-        stage=stage,
-        attempt=1,
-        input=FrozenMap(),
-        dependencies=FrozenMap(),
-        context=FrozenMap(),
-        cancel=CancelToken(),
-        _progress=lambda fraction, message: None,
-    )
+    request = StageRequest.of(stage, run_id="r1", workflow="wf")
     with pytest.raises(WorkflowValidationError, match=r"params\.operations"):
         ProcessingAgent().perform(request)
 
@@ -393,16 +382,13 @@ def test_a_cancelled_attempt_stops_between_operations(tmp_path: Path) -> None:
     records = Records(pl.read_csv(messy_csv(tmp_path, rows=20), infer_schema=False))
     extract = StageOutcome(stage="extract", agent="extractor", status="succeeded",
                            output=freeze({"records": records}))  # fmt: skip
-    request = StageRequest(
+    request = StageRequest.of(
+        StageSpec(name="process", agent="processor", depends_on=("extract",)),
+        dependencies={"extract": extract},
         run_id="r1",
         workflow="wf",
-        stage=StageSpec(name="process", agent="processor", depends_on=("extract",)),
-        attempt=1,
-        input=FrozenMap(),
-        dependencies=FrozenMap({"extract": extract}),
-        context=FrozenMap(),
         cancel=token,
-        _progress=progress,
+        progress=progress,
     )
     with pytest.raises(RunCancelledError, match="stop here"):
         ProcessingAgent().perform(request)
