@@ -53,7 +53,9 @@ AgentSetup = Callable[[Runtime], object] | AgentHook
 
 
 @dataclass(slots=True)
-class _Outcome:
+class _RunEnd:
+    """How a run the CLI waited for ended: its result, and whether Ctrl-C interrupted it."""
+
     result: RunResult
     interrupted: bool
 
@@ -152,7 +154,7 @@ def _register(runtime: Runtime, agents: Sequence[AgentSetup]) -> None:
 
 
 def _report(
-    outcome: _Outcome,
+    outcome: _RunEnd,
     writer: ResultWriter | None,
     recoveries: Sequence[Recovery],
     *,
@@ -251,7 +253,7 @@ def _on_sigint(handler: Callable[[int, FrameType | None], None]) -> Iterator[Non
 
 def _watch(
     runtime: Runtime, spec: WorkflowSpec, input: dict[str, Any], display: ProgressDisplay
-) -> _Outcome:
+) -> _RunEnd:
     """Submit the run and show its events as they come, until it ends.
 
     The hub calls the listener in the emitting thread under its lock, so the listener
@@ -291,7 +293,7 @@ def _watch(
                 display.event(item)
                 if isinstance(item, RunFinished):
                     break
-        return _Outcome(handle.result(), interrupted)
+        return _RunEnd(handle.result(), interrupted)
     finally:
         unsubscribe()
 
