@@ -50,7 +50,8 @@ from actorflow.contracts import (
 )
 
 from ._builtin import register_builtin_agents
-from ._runtime import RunHandle, Runtime
+from ._handle import RunHandle
+from ._runtime import Runtime
 
 __version__ = "0.1.0"
 

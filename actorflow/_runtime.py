@@ -1,20 +1,21 @@
-"""The runtime: assembles the hub, the timers, the coordinator and the agent pools."""
+"""The runtime: assembles the hub, the timers, the coordinator and the agent pools.
+
+Its parts live beside it: run handles (``_handle``), observers (``_observers``),
+workflow validation (``_validation``), what registration learns of an agent
+(``_registration``) and the backends by name (``_backends``).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import functools
-import inspect
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping
-from pathlib import Path
+from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any
 
-import msgspec
 import pykka
 
 from actorflow.actors import Agent, AgentInfo, Backend, PykkaBackend, RestartPolicy
@@ -31,163 +32,23 @@ from actorflow.bus import EventHub, get_logger
 from actorflow.bus import iter_events as _iter_events
 from actorflow.bus.machinery import TimerService
 from actorflow.contracts import (
-    STAGE_TERMINAL,
     Event,
     FrozenMap,
-    Problem,
     RunResult,
     RuntimeStoppedError,
     StageOutcome,
     WorkflowSpec,
-    WorkflowValidationError,
     freeze,
-    load_workflow,
 )
 
 from ._backends import check_backend, make_backend
-from ._param_checks import check_params, param_checker
+from ._handle import RunHandle
+from ._observers import Observers, RunObserver
+from ._param_checks import param_checker
+from ._registration import agent_class, agent_info
+from ._validation import Validator, WorkflowSource, check_keep, check_resume
 
 _log = get_logger("runtime")
-
-WorkflowSource = WorkflowSpec | str | Path | Mapping[str, Any]
-
-
-class RunObserver(Protocol):
-    """Sees what events do not carry: a run's spec and input, and each stage's output.
-
-    Both methods are called inline (the first in the submitting thread before the run
-    starts, the second in the coordinator's thread just before the stage's
-    ``StageFinished``), so an observer must only hand things on, never wait. The run
-    store is one; its resume needs outputs before the run ends.
-    """
-
-    def run_submitted(
-        self,
-        run_id: str,
-        spec: WorkflowSpec,
-        input: FrozenMap,
-        context: FrozenMap,
-        resume_from: Mapping[str, StageOutcome],
-    ) -> None: ...
-
-    def stage_finished(self, run_id: str, outcome: StageOutcome) -> None: ...
-
-
-def _unknown_stages(spec: WorkflowSpec, names: Iterable[str], *, field: str) -> list[Problem]:
-    """A problem for each of ``names`` that is not a stage of ``spec``."""
-    stages = {stage.name for stage in spec.stages}
-    return [
-        Problem(stage=name, field=field, message="the workflow has no such stage")
-        for name in names
-        if name not in stages
-    ]
-
-
-def _check_resume(spec: WorkflowSpec, resume_from: Mapping[str, StageOutcome]) -> FrozenMap:
-    """Outcomes a resumed run may start from: terminal, of its stages, closed under deps.
-
-    Raises:
-        WorkflowValidationError: naming each stage whose outcome cannot be reused.
-    """
-    problems = _unknown_stages(spec, resume_from, field="resume_from")
-    for stage in spec.stages:
-        outcome = resume_from.get(stage.name)
-        if outcome is None:
-            continue
-        if outcome.stage != stage.name or outcome.status not in STAGE_TERMINAL:
-            message = (
-                "expected a terminal outcome of this stage, "
-                f"got one of stage {outcome.stage!r} {outcome.status}"
-            )
-        elif stage.required and not outcome.succeeded:
-            message = f"a required stage that {outcome.status} would have failed the run"
-        elif missing := [dep for dep in stage.depends_on if dep not in resume_from]:
-            message = f"its dependencies {missing} have no outcome to resume from"
-        else:
-            continue
-        problems.append(Problem(stage=stage.name, field="resume_from", message=message))
-    if problems:
-        raise WorkflowValidationError(problems, source=f"resume of workflow {spec.name!r}")
-    # Outputs cross into agents like any other, so they are frozen like any other.
-    return FrozenMap(
-        {
-            name: msgspec.structs.replace(o, output=freeze(o.output, where=f"{name}.output"))
-            for name, o in resume_from.items()
-        }
-    )
-
-
-def _check_keep(spec: WorkflowSpec, keep_outputs: Collection[str]) -> frozenset[str]:
-    """``keep_outputs`` as a set of the workflow's stage names.
-
-    Raises:
-        WorkflowValidationError: naming each name that is not a stage of the workflow.
-    """
-    if isinstance(keep_outputs, str):
-        keep_outputs = (keep_outputs,)  # one name, not its letters
-    problems = _unknown_stages(spec, keep_outputs, field="keep_outputs")
-    if problems:
-        raise WorkflowValidationError(problems, source=f"run of workflow {spec.name!r}")
-    return frozenset(keep_outputs)
-
-
-def _agent_class(agent: Callable[[], Agent]) -> type:
-    """The class behind an agent factory, without calling it when that can be avoided."""
-    target: Any = agent
-    while isinstance(target, functools.partial):
-        target = target.func
-    if isinstance(target, type):
-        return target
-    return type(agent())
-
-
-class RunHandle:
-    """A submitted run: its id, its result when done, and a way to cancel it."""
-
-    __slots__ = ("_future", "_runtime", "run_id", "workflow")
-
-    def __init__(
-        self,
-        runtime: Runtime,
-        run_id: str,
-        workflow: WorkflowSpec,
-        future: concurrent.futures.Future[RunResult],
-    ) -> None:
-        self._runtime = runtime
-        self._future = future
-        self.run_id = run_id
-        self.workflow = workflow
-
-    def result(self, timeout: float | None = None) -> RunResult:
-        """Wait for the run's result.
-
-        Raises:
-            TimeoutError: the run did not finish within ``timeout`` seconds (it goes on).
-        """
-        try:
-            return self._future.result(timeout)
-        except concurrent.futures.TimeoutError:
-            raise TimeoutError(
-                f"run {self.run_id} did not finish within {timeout}s (it is still running)"
-            ) from None
-
-    async def wait(self) -> RunResult:
-        """Await the run's result without blocking the event loop."""
-        return await asyncio.wrap_future(self._future)
-
-    def done(self) -> bool:
-        return self._future.done()
-
-    def cancel(self, reason: str = "cancelled by request") -> None:
-        """Ask for the run to be cancelled; in-flight stages get their cancel token set."""
-        self._runtime.cancel(self.run_id, reason)
-
-    def add_done_callback(self, callback: Callable[[RunResult], None]) -> None:
-        """Call ``callback(result)`` (in the coordinator's thread) when the run ends."""
-        self._future.add_done_callback(lambda f: callback(f.result()))
-
-    def __repr__(self) -> str:
-        return f"RunHandle({self.run_id!r}, workflow={self.workflow.name!r})"
 
 
 class Runtime:
@@ -224,18 +85,10 @@ class Runtime:
         self._keep_events = keep_events
         self._stop_timeout_s = stop_timeout_s
         self._lock = threading.Lock()
-        # Replaced, never mutated: the coordinator's thread reads it without the lock.
-        self._observers: tuple[RunObserver, ...] = ()
+        self._observers = Observers()
+        self._validator = Validator()
         self._started = False
         self._stopped = False
-        self._agents: dict[str, AgentInfo] = {}
-        # Agents that check their stages' params (Agent.check_params), by name.
-        self._checkers: dict[str, Agent] = {}
-        # Bumped by every registration: a validation holds for one set of agents.
-        self._registrations = 0
-        # id(spec) -> (spec, registrations it was validated under); the spec is held so
-        # that its id cannot be reused by another object.
-        self._validated: dict[int, tuple[WorkflowSpec, int]] = {}
         self._hub: EventHub | None = None
         self._timers: TimerService | None = None
         self._coordinator: pykka.ActorRef[Coordinator] | None = None
@@ -258,7 +111,7 @@ class Runtime:
             self._hub = EventHub(keep_finished=self._keep_events)
             self._timers = TimerService()
             self._coordinator = Coordinator.start(
-                hub=self._hub, timers=self._timers, on_outcome=self._stage_finished
+                hub=self._hub, timers=self._timers, on_outcome=self._observers.stage_finished
             )
             self._started = True
         return self
@@ -396,18 +249,8 @@ class Runtime:
         if concurrency < 1:
             raise ValueError(f"agent {name!r}: concurrency must be at least 1, got {concurrency}")
         coordinator = self._require()
-        probe_cls = _agent_class(agent)
-        perform = getattr(probe_cls, "perform", None)
-        info = AgentInfo(
-            name=name,
-            role=getattr(probe_cls, "role", "") or name,
-            description=getattr(probe_cls, "description", "") or (probe_cls.__doc__ or "").strip(),
-            expertise=tuple(getattr(probe_cls, "expertise", ())),
-            concurrency=concurrency,
-            is_async=inspect.iscoroutinefunction(perform),
-            backend=placement.name,
-        )
-
+        probe_cls = agent_class(agent)
+        info = agent_info(name, probe_cls, concurrency=concurrency, backend=placement.name)
         placement.open()
         pool = placement.pool(
             PoolRequest(
@@ -420,18 +263,11 @@ class Runtime:
         )
         checker = param_checker(name, agent, probe_cls)
         coordinator.ask(AddPool(pool))
-        with self._lock:
-            self._agents[name] = info
-            self._registrations += 1
-            if checker is None:
-                self._checkers.pop(name, None)
-            else:
-                self._checkers[name] = checker
+        self._validator.registered(name, checker)
 
     @property
     def agent_names(self) -> frozenset[str]:
-        with self._lock:
-            return frozenset(self._agents)
+        return self._validator.agents
 
     def agents(self) -> list[AgentInfo]:
         """Every agent kind with its capabilities and live statistics."""
@@ -447,29 +283,7 @@ class Runtime:
         Raises:
             WorkflowValidationError: naming the stages and fields at fault.
         """
-        if not isinstance(workflow, WorkflowSpec):
-            with self._lock:
-                agents, checkers = frozenset(self._agents), dict(self._checkers)
-            spec = load_workflow(workflow, agents=agents)
-            origin = str(workflow) if isinstance(workflow, (str, Path)) else None
-            check_params(spec, checkers, source=origin)
-            return spec
-        # Services submit the same spec object over and over; a spec is immutable, so
-        # its validation holds until an agent is registered.
-        key = id(workflow)
-        with self._lock:
-            cached = self._validated.get(key)
-            registrations = self._registrations
-            agents, checkers = frozenset(self._agents), dict(self._checkers)
-        if cached is not None and cached[0] is workflow and cached[1] == registrations:
-            return workflow
-        load_workflow(workflow, agents=agents)
-        check_params(workflow, checkers)
-        with self._lock:
-            if len(self._validated) >= 256:
-                self._validated.pop(next(iter(self._validated)))
-            self._validated[key] = (workflow, registrations)
-        return workflow
+        return self._validator.validate(workflow)
 
     def submit(
         self,
@@ -506,17 +320,13 @@ class Runtime:
         """
         coordinator = self._require()
         spec = self.validate(workflow)
-        reused = _check_resume(spec, resume_from) if resume_from else FrozenMap()
-        keep = None if keep_outputs is None else _check_keep(spec, keep_outputs)
+        reused = check_resume(spec, resume_from) if resume_from else FrozenMap()
+        keep = None if keep_outputs is None else check_keep(spec, keep_outputs)
         frozen_input: FrozenMap = freeze(dict(input or {}), where="input")
         frozen_context: FrozenMap = freeze(dict(context or {}), where="context")
         run_id = run_id or uuid.uuid4().hex
         future: concurrent.futures.Future[RunResult] = concurrent.futures.Future()
-        for observer in self._observers:
-            try:
-                observer.run_submitted(run_id, spec, frozen_input, frozen_context, reused)
-            except Exception:  # noqa: BLE001 - an observer's bug must not stop the run
-                _log.exception("run observer failed", run_id=run_id)
+        self._observers.run_submitted(run_id, spec, frozen_input, frozen_context, reused)
         coordinator.tell(StartRun(run_id, spec, frozen_input, frozen_context, future, reused, keep))
         return RunHandle(self, run_id, spec, future)
 
@@ -526,21 +336,7 @@ class Runtime:
         Returns:
             A function that ends the observation.
         """
-        with self._lock:
-            self._observers = (*self._observers, observer)
-
-        def unobserve() -> None:
-            with self._lock:
-                self._observers = tuple(o for o in self._observers if o is not observer)
-
-        return unobserve
-
-    def _stage_finished(self, run_id: str, outcome: StageOutcome) -> None:
-        for observer in self._observers:
-            try:
-                observer.stage_finished(run_id, outcome)
-            except Exception:  # noqa: BLE001 - the coordinator must not fail for an observer
-                _log.exception("run observer failed", run_id=run_id, stage=outcome.stage)
+        return self._observers.add(observer)
 
     def run(
         self,

@@ -25,7 +25,8 @@ from rich.console import Console
 
 from actorflow._backends import BackendName, make_backend
 from actorflow._builtin import register_builtin_agents
-from actorflow._runtime import Runtime, WorkflowSource
+from actorflow._runtime import Runtime
+from actorflow._validation import WorkflowSource
 from actorflow.contracts import (
     ActorflowError,
     AgentUnavailableError,

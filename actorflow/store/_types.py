@@ -10,7 +10,7 @@ import msgspec
 from actorflow.contracts import AnyEvent, ErrorInfo, FrozenMap, RunStatus, StageStatus
 
 if TYPE_CHECKING:
-    from actorflow._runtime import RunHandle
+    from actorflow._handle import RunHandle
 
 
 class RunRecord(msgspec.Struct, frozen=True, kw_only=True):

@@ -1,0 +1,34 @@
+"""What a runtime learns of an agent when it is registered: its class, its description."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from actorflow.actors import Agent, AgentInfo
+
+
+def agent_class(agent: Callable[[], Agent]) -> type:
+    """The class behind an agent factory, without calling it when that can be avoided."""
+    target: Any = agent
+    while isinstance(target, functools.partial):
+        target = target.func
+    if isinstance(target, type):
+        return target
+    return type(agent())
+
+
+def agent_info(name: str, probe_cls: type, *, concurrency: int, backend: str) -> AgentInfo:
+    """The agent kind ``name`` as the CLI, the API and the dashboard show it."""
+    perform = getattr(probe_cls, "perform", None)
+    return AgentInfo(
+        name=name,
+        role=getattr(probe_cls, "role", "") or name,
+        description=getattr(probe_cls, "description", "") or (probe_cls.__doc__ or "").strip(),
+        expertise=tuple(getattr(probe_cls, "expertise", ())),
+        concurrency=concurrency,
+        is_async=inspect.iscoroutinefunction(perform),
+        backend=backend,
+    )

@@ -1,0 +1,146 @@
+"""Workflow validation for a runtime: against its registered agents (each checking its
+stages' params), cached per spec, and the checks of ``resume_from`` and ``keep_outputs``."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Collection, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from actorflow.actors import Agent
+from actorflow.contracts import (
+    STAGE_TERMINAL,
+    FrozenMap,
+    Problem,
+    StageOutcome,
+    WorkflowSpec,
+    WorkflowValidationError,
+    freeze,
+    load_workflow,
+)
+
+from ._param_checks import check_params
+
+WorkflowSource = WorkflowSpec | str | Path | Mapping[str, Any]
+
+
+class Validator:
+    """What a runtime validates workflows against: its agents' names and param checkers."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._agents: frozenset[str] = frozenset()
+        # Agents that check their stages' params (Agent.check_params), by name.
+        self._checkers: dict[str, Agent] = {}
+        # Bumped by every registration: a validation holds for one set of agents.
+        self._registrations = 0
+        # id(spec) -> (spec, registrations it was validated under); the spec is held so
+        # that its id cannot be reused by another object.
+        self._validated: dict[int, tuple[WorkflowSpec, int]] = {}
+
+    @property
+    def agents(self) -> frozenset[str]:
+        with self._lock:
+            return self._agents
+
+    def registered(self, name: str, checker: Agent | None) -> None:
+        """Agent ``name`` was (re)registered; ``checker`` checks its stages' params."""
+        with self._lock:
+            self._agents = self._agents | {name}
+            self._registrations += 1
+            if checker is None:
+                self._checkers.pop(name, None)
+            else:
+                self._checkers[name] = checker
+
+    def validate(self, workflow: WorkflowSource) -> WorkflowSpec:
+        """Load (if needed) and validate a workflow against the registered agents, each
+        of which also checks its stages' params (``Agent.check_params``).
+
+        Raises:
+            WorkflowValidationError: naming the stages and fields at fault.
+        """
+        if not isinstance(workflow, WorkflowSpec):
+            with self._lock:
+                agents, checkers = self._agents, dict(self._checkers)
+            spec = load_workflow(workflow, agents=agents)
+            origin = str(workflow) if isinstance(workflow, (str, Path)) else None
+            check_params(spec, checkers, source=origin)
+            return spec
+        # Services submit the same spec object over and over; a spec is immutable, so
+        # its validation holds until an agent is registered.
+        key = id(workflow)
+        with self._lock:
+            cached = self._validated.get(key)
+            registrations = self._registrations
+            agents, checkers = self._agents, dict(self._checkers)
+        if cached is not None and cached[0] is workflow and cached[1] == registrations:
+            return workflow
+        load_workflow(workflow, agents=agents)
+        check_params(workflow, checkers)
+        with self._lock:
+            if len(self._validated) >= 256:
+                self._validated.pop(next(iter(self._validated)))
+            self._validated[key] = (workflow, registrations)
+        return workflow
+
+
+def _unknown_stages(spec: WorkflowSpec, names: Iterable[str], *, field: str) -> list[Problem]:
+    """A problem for each of ``names`` that is not a stage of ``spec``."""
+    stages = {stage.name for stage in spec.stages}
+    return [
+        Problem(stage=name, field=field, message="the workflow has no such stage")
+        for name in names
+        if name not in stages
+    ]
+
+
+def check_resume(spec: WorkflowSpec, resume_from: Mapping[str, StageOutcome]) -> FrozenMap:
+    """Outcomes a resumed run may start from: terminal, of its stages, closed under deps.
+
+    Raises:
+        WorkflowValidationError: naming each stage whose outcome cannot be reused.
+    """
+    problems = _unknown_stages(spec, resume_from, field="resume_from")
+    for stage in spec.stages:
+        outcome = resume_from.get(stage.name)
+        if outcome is None:
+            continue
+        if outcome.stage != stage.name or outcome.status not in STAGE_TERMINAL:
+            message = (
+                "expected a terminal outcome of this stage, "
+                f"got one of stage {outcome.stage!r} {outcome.status}"
+            )
+        elif stage.required and not outcome.succeeded:
+            message = f"a required stage that {outcome.status} would have failed the run"
+        elif missing := [dep for dep in stage.depends_on if dep not in resume_from]:
+            message = f"its dependencies {missing} have no outcome to resume from"
+        else:
+            continue
+        problems.append(Problem(stage=stage.name, field="resume_from", message=message))
+    if problems:
+        raise WorkflowValidationError(problems, source=f"resume of workflow {spec.name!r}")
+    # Outputs cross into agents like any other, so they are frozen like any other.
+    return FrozenMap(
+        {
+            name: msgspec.structs.replace(o, output=freeze(o.output, where=f"{name}.output"))
+            for name, o in resume_from.items()
+        }
+    )
+
+
+def check_keep(spec: WorkflowSpec, keep_outputs: Collection[str]) -> frozenset[str]:
+    """``keep_outputs`` as a set of the workflow's stage names.
+
+    Raises:
+        WorkflowValidationError: naming each name that is not a stage of the workflow.
+    """
+    if isinstance(keep_outputs, str):
+        keep_outputs = (keep_outputs,)  # one name, not its letters
+    problems = _unknown_stages(spec, keep_outputs, field="keep_outputs")
+    if problems:
+        raise WorkflowValidationError(problems, source=f"run of workflow {spec.name!r}")
+    return frozenset(keep_outputs)
