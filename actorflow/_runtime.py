@@ -32,6 +32,7 @@ from actorflow.bus import AgentPool, EventHub, RestartPolicy, TimerService, get_
 from actorflow.bus import iter_events as _iter_events
 from actorflow.contracts import (
     STAGE_TERMINAL,
+    ActorflowError,
     Event,
     FrozenMap,
     Problem,
@@ -58,10 +59,13 @@ WorkflowSource = WorkflowSpec | str | Path | Mapping[str, Any]
 class RunObserver(Protocol):
     """Sees what events do not carry: a run's spec and input, and each stage's output.
 
-    Both methods are called inline (the first in the submitting thread before the run
+    Both methods are called inline: the first in the submitting thread before the run
     starts, the second in the coordinator's thread just before the stage's
-    ``StageFinished``), so an observer must only hand things on, never wait. The run
-    store is one; its resume needs outputs before the run ends.
+    ``StageFinished``, so the second must only hand things on, never wait. The run
+    store is one; its resume needs outputs before the run ends, and it commits each
+    submission before ``submit`` returns. ``run_submitted`` may refuse a run by raising
+    an ``ActorflowError`` (the store does when it cannot record it): the run does not
+    start and ``submit`` raises that error.
     """
 
     def run_submitted(
@@ -598,6 +602,7 @@ class Runtime:
             WorkflowValidationError: the workflow is invalid, or ``resume_from`` does not
                 fit it; nothing ran.
             UnfreezableError: ``input`` or ``context`` holds a value that is not plain data.
+            StoreError: an attached run store could not record the run; nothing ran.
         """
         coordinator = self._require()
         spec = self.validate(workflow)
@@ -610,6 +615,8 @@ class Runtime:
         for observer in self._observers:
             try:
                 observer.run_submitted(run_id, spec, frozen_input, frozen_context, reused)
+            except ActorflowError:
+                raise  # a refusal (the store cannot record the run): nothing started
             except Exception:  # noqa: BLE001 - an observer's bug must not stop the run
                 _log.exception("run observer failed", run_id=run_id)
         coordinator.tell(StartRun(run_id, spec, frozen_input, frozen_context, future, reused, keep))

@@ -244,11 +244,11 @@ class WebService:
     # -- runs -----------------------------------------------------------------------------
 
     async def execute(self, request: ExecuteRequest) -> ExecuteResponse:
-        """Check and submit a run; return at once.
+        """Check and submit a run; return once it is recorded (committed to the store).
 
         Raises:
             ApiError: 429 at the concurrency limit, 403/413/422 for refused input, 503
-                when the runtime is stopping.
+                when the runtime is stopping or the store cannot record the run.
         """
         limit = self.settings.max_concurrent_runs
         if self.tracker.active_api_runs() >= limit:
@@ -300,6 +300,14 @@ class WebService:
                     )
             if isinstance(exc, RuntimeStoppedError):
                 raise ApiError(503, "unavailable", "the server is shutting down") from None
+            if isinstance(exc, StoreError):
+                # Not on disk, so not started: an id that a crash could lose is never given.
+                raise ApiError(
+                    503,
+                    "not_accepted",
+                    f"the run was not accepted: the run store could not record it ({exc})",
+                    headers={"Retry-After": "5"},
+                ) from None
             if isinstance(exc, WorkflowValidationError):
                 field = _field_of(exc, request, spec)
                 raise ApiError(422, "invalid_input", str(exc), field=field) from None

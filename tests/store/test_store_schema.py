@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from store_agents import register_agents
+from store_agents import Gate, register_agents
 
 from actorflow import Runtime
 from actorflow.contracts import ActorflowError
@@ -123,18 +123,46 @@ def test_runs_recorded_while_the_store_is_locked_make_flush_raise(
     runtime: Runtime, db_path: Path
 ) -> None:
     register_agents(runtime)
+    Gate.reset("locked")
+    gated = {"name": "w", "stages": [{"name": "a", "agent": "gate", "params": {"gate": "locked"}}]}
     with RunStore(db_path, busy_timeout_s=0.05) as store:
         store.attach(runtime)
+        handle = runtime.submit(gated)  # recorded before the lock
+        assert Gate.entered["locked"].wait(10)
         other = sqlite3.connect(db_path, isolation_level=None)
         other.execute("BEGIN EXCLUSIVE")
         try:
-            runtime.run({"name": "w", "stages": [{"name": "a", "agent": "returns"}]}, timeout=10)
+            Gate.gates["locked"].set()
+            assert handle.result(10).status == "completed"
             with pytest.raises(StoreError, match="locked by another connection"):
                 store.flush()
         finally:
             other.execute("ROLLBACK")
             other.close()
         store.flush()  # the error was reported once; the store works again
+
+
+def test_a_run_the_store_cannot_record_is_refused_before_it_starts(
+    runtime: Runtime, db_path: Path
+) -> None:
+    register_agents(runtime)
+    seen: list[str] = []
+    runtime.hub.subscribe(None, lambda event: seen.append(event.run_id))
+    with RunStore(db_path, busy_timeout_s=0.05) as store:
+        store.attach(runtime)
+        other = sqlite3.connect(db_path, isolation_level=None)
+        other.execute("BEGIN EXCLUSIVE")
+        try:
+            with pytest.raises(StoreError, match=r"locked by another connection.*submission"):
+                runtime.submit({"name": "w", "stages": [{"name": "a", "agent": "returns"}]})
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert store.list_runs() == ()
+        done = runtime.run({"name": "w", "stages": [{"name": "a", "agent": "returns"}]}, timeout=10)
+        store.flush()
+        assert [r.run_id for r in store.list_runs()] == [done.run_id]
+    assert set(seen) == {done.run_id}  # the refused run never started
 
 
 def test_the_default_path_follows_actorflow_db_then_xdg_data_home(
