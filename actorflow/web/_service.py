@@ -47,6 +47,7 @@ from ._errors import ApiError, not_found
 from ._guard import HostPolicy, Lookup, system_lookup
 from ._settings import Settings
 from ._tracker import Tracked, Tracker
+from ._uploads import remove_leftovers
 from ._webhooks import Webhooks
 from ._workflows import EXTRACTOR, Catalog, Planner
 
@@ -139,8 +140,11 @@ class WebService:
     # -- lifecycle ------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Follow the runtime's events; attach the store (resuming runs of a dead process)."""
+        """Follow the runtime's events; attach the store (resuming runs of a dead process);
+        remove uploads a dead process left half written."""
         self._loop = asyncio.get_running_loop()
+        if self.settings.upload_dir is not None:
+            await asyncio.to_thread(remove_leftovers, self.settings.upload_dir)
         hub = await asyncio.to_thread(lambda: self.runtime.hub)  # starts the runtime
         _, unsubscribe = hub.subscribe(None, self._listener)
         self._cleanups += [unsubscribe, self.runtime.observe(self._limit)]

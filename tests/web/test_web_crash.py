@@ -150,3 +150,66 @@ async def test_every_run_answered_before_a_kill_9_is_resumed_completed_or_interr
         f"{len(broken)} of {len(given)} runs answered before a kill broke the promise "
         f"(seed {seed}):\n" + "\n".join(broken.values())
     )
+
+
+def _partial_files(uploads: Path) -> list[Path]:
+    """Files in upload folders with at least one chunk (256 KiB) written."""
+    if not uploads.is_dir():
+        return []
+    return [f for f in uploads.glob("*/*") if f.stat().st_size >= 256 * 1024]
+
+
+async def test_an_upload_cut_by_a_kill_9_is_never_a_usable_file_and_is_removed_at_restart(
+    tmp_path: Path,
+) -> None:
+    db_path = tmp_path / "db" / "runs.db"
+    uploads = db_path.parent / "uploads"
+    row = b"1,the daily,100.50\n"
+    data = b"id,podcast_name,revenue\n" + row * (2 * 1024 * 1024 // len(row))
+    boundary = "cut-by-a-kill"
+    head = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="file"; filename="big.csv"\r\n'
+        "Content-Type: text/csv\r\n\r\n"
+    ).encode()
+    tail = f"\r\n--{boundary}--\r\n".encode()
+    server = ServeProcess(db_path, SETTINGS, folder=tmp_path, n=0)
+    port = int(server.url.rsplit(":", 1)[1])
+    try:
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(
+            (
+                "POST /v1/uploads HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+                f"Content-Length: {len(head) + len(data) + len(tail)}\r\n\r\n"
+            ).encode()
+            + head
+            + data[: len(data) // 2]  # half the file, then the server dies
+        )
+        await writer.drain()
+        deadline = time.monotonic() + 30
+        while not _partial_files(uploads):
+            assert time.monotonic() < deadline, "the server wrote nothing of the upload"
+            await asyncio.sleep(0.01)  # polling the disk with a deadline
+        server.kill()
+        writer.close()
+        cut = _partial_files(uploads)
+        assert all(f.suffix == ".part" for f in cut), f"a half upload has a usable name: {cut}"
+        assert [f.name for f in uploads.glob("*/*.csv")] == []
+    finally:
+        server.kill()
+
+    server = ServeProcess(db_path, SETTINGS, folder=tmp_path, n=1)
+    try:
+        assert list(uploads.iterdir()) == [], "the restarted server left the half upload"
+        # Whole uploads still work, and end under their own name.
+        async with aiohttp.ClientSession() as http:
+            form = aiohttp.FormData()
+            form.add_field("file", data[:4096], filename="small.csv")
+            async with http.post(f"{server.url}/v1/uploads", data=form) as response:
+                uploaded = await response.json()
+                assert response.status == 200, uploaded
+        path = Path(uploaded["source"]["path"])
+        assert [p.name for p in path.parent.iterdir()] == ["small.csv"]
+    finally:
+        server.kill()
