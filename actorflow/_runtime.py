@@ -33,6 +33,7 @@ from actorflow.bus import iter_events as _iter_events
 from actorflow.contracts import (
     STAGE_TERMINAL,
     ActorflowError,
+    ErrorInfo,
     Event,
     FrozenMap,
     Problem,
@@ -671,6 +672,15 @@ class Runtime:
     def cancel(self, run_id: str, reason: str = "cancelled by request") -> None:
         """Ask for a run to be cancelled (a no-op if it already finished)."""
         self._require().tell(CancelRun(run_id, reason))
+
+    def abort(self, run_id: str, error: BaseException) -> None:
+        """End a run as ``failed`` with ``error`` (a no-op if it already finished).
+
+        For what cannot go on with a run though its stages could: the run store calls
+        it when it cannot record the run (disk full), so no run goes on unrecorded.
+        """
+        info = ErrorInfo.from_exception(error)
+        self._require().tell(CancelRun(run_id, f"aborted: {error}", error=info))
 
     def events(self, run_id: str | None = None) -> AsyncIterator[Event]:
         """Async iterator over a run's events (past ones first), ending with its end.

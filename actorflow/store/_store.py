@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import os
@@ -164,6 +165,7 @@ class RunStore:
             busy_timeout_s=busy_timeout_s,
             heartbeat_s=heartbeat_s,
             batch_size=batch_size,
+            on_lost=self._lost,
         )
         self._recorder = _Recorder(self._writer, self._record_submission)
 
@@ -217,6 +219,23 @@ class RunStore:
                 raise StoreError(
                     f"run store {self.path}: {exc} while {doing}", path=self.path
                 ) from exc
+
+    def _lost(self, run_ids: frozenset[str], error: StoreError) -> None:
+        """Stop, as failed, the runs under way whose facts could not be recorded.
+
+        Called in the writer's thread. A run the store cannot follow must not go on
+        as if it were recorded; how it ended is written once the disk takes it again.
+        """
+        with self._lock:
+            runtimes = [runtime for runtime, _ in self._attached.values()]
+        for run_id in run_ids & self._recorder.active:
+            stopped = StoreError(
+                f"the run store could not record run {run_id}, so it was stopped: {error}",
+                path=self.path,
+            )
+            for runtime in runtimes:
+                with contextlib.suppress(RuntimeStoppedError):
+                    runtime.abort(run_id, stopped)  # a tell: never waits
 
     def flush(self, timeout: float | None = 10.0) -> None:
         """Wait until everything reported so far is on disk.
