@@ -667,7 +667,13 @@ class Runtime:
         keep_outputs: Collection[str] | None = None,
     ) -> RunResult:
         """Submit a run and await its result without blocking the event loop."""
-        return await self.submit(workflow, input, context=context, keep_outputs=keep_outputs).wait()
+        # In a thread: with a run store attached, submitting waits for a commit.
+        handle = await asyncio.to_thread(
+            functools.partial(
+                self.submit, workflow, input, context=context, keep_outputs=keep_outputs
+            )
+        )
+        return await handle.wait()
 
     def cancel(self, run_id: str, reason: str = "cancelled by request") -> None:
         """Ask for a run to be cancelled (a no-op if it already finished)."""

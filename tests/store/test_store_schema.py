@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -163,6 +164,28 @@ def test_a_run_the_store_cannot_record_is_refused_before_it_starts(
         store.flush()
         assert [r.run_id for r in store.list_runs()] == [done.run_id]
     assert set(seen) == {done.run_id}  # the refused run never started
+
+
+async def test_arun_waits_for_the_submission_commit_off_the_event_loop(
+    runtime: Runtime, db_path: Path
+) -> None:
+    register_agents(runtime)
+    with RunStore(db_path, busy_timeout_s=5.0) as store:
+        store.attach(runtime)
+        other = sqlite3.connect(db_path, isolation_level=None)
+        other.execute("BEGIN EXCLUSIVE")
+        try:
+            task = asyncio.ensure_future(
+                runtime.arun({"name": "w", "stages": [{"name": "a", "agent": "returns"}]})
+            )
+            await asyncio.sleep(0)  # the task starts; were it to block the loop, it would
+            # hold it until the busy timeout and end with a StoreError before this line.
+            assert not task.done()
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        result = await asyncio.wait_for(task, 10)
+        assert result.status == "completed"
 
 
 def test_the_default_path_follows_actorflow_db_then_xdg_data_home(
