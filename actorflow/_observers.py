@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from actorflow.bus import get_logger
-from actorflow.contracts import FrozenMap, StageOutcome, WorkflowSpec
+from actorflow.contracts import ActorflowError, FrozenMap, StageOutcome, WorkflowSpec
 
 _log = get_logger("runtime")
 
@@ -16,10 +16,13 @@ _log = get_logger("runtime")
 class RunObserver(Protocol):
     """Sees what events do not carry: a run's spec and input, and each stage's output.
 
-    Both methods are called inline (the first in the submitting thread before the run
+    Both methods are called inline: the first in the submitting thread before the run
     starts, the second in the coordinator's thread just before the stage's
-    ``StageFinished``), so an observer must only hand things on, never wait. The run
-    store is one; its resume needs outputs before the run ends.
+    ``StageFinished``, so the second must only hand things on, never wait. The run
+    store is one; its resume needs outputs before the run ends, and it commits each
+    submission before ``submit`` returns. ``run_submitted`` may refuse a run by raising
+    an ``ActorflowError`` (the store does when it cannot record it): the run does not
+    start and ``submit`` raises that error.
     """
 
     def run_submitted(
@@ -64,6 +67,8 @@ class Observers:
         for observer in self._observers:
             try:
                 observer.run_submitted(run_id, spec, input, context, resume_from)
+            except ActorflowError:
+                raise  # a refusal (the store cannot record the run): nothing started
             except Exception:  # noqa: BLE001 - an observer's bug must not stop the run
                 _log.exception("run observer failed", run_id=run_id)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import threading
 import time
 import uuid
@@ -32,6 +33,7 @@ from actorflow.bus import EventHub, get_logger
 from actorflow.bus import iter_events as _iter_events
 from actorflow.bus.machinery import TimerService
 from actorflow.contracts import (
+    ErrorInfo,
     Event,
     FrozenMap,
     RunResult,
@@ -317,6 +319,7 @@ class Runtime:
             WorkflowValidationError: the workflow is invalid, or ``resume_from`` does not
                 fit it; nothing ran.
             UnfreezableError: ``input`` or ``context`` holds a value that is not plain data.
+            StoreError: an attached run store could not record the run; nothing ran.
         """
         coordinator = self._require()
         spec = self.validate(workflow)
@@ -360,11 +363,26 @@ class Runtime:
         keep_outputs: Collection[str] | None = None,
     ) -> RunResult:
         """Submit a run and await its result without blocking the event loop."""
-        return await self.submit(workflow, input, context=context, keep_outputs=keep_outputs).wait()
+        # In a thread: with a run store attached, submitting waits for a commit.
+        handle = await asyncio.to_thread(
+            functools.partial(
+                self.submit, workflow, input, context=context, keep_outputs=keep_outputs
+            )
+        )
+        return await handle.wait()
 
     def cancel(self, run_id: str, reason: str = "cancelled by request") -> None:
         """Ask for a run to be cancelled (a no-op if it already finished)."""
         self._require().tell(CancelRun(run_id, reason))
+
+    def abort(self, run_id: str, error: BaseException) -> None:
+        """End a run as ``failed`` with ``error`` (a no-op if it already finished).
+
+        For what cannot go on with a run though its stages could: the run store calls
+        it when it cannot record the run (disk full), so no run goes on unrecorded.
+        """
+        info = ErrorInfo.from_exception(error)
+        self._require().tell(CancelRun(run_id, f"aborted: {error}", error=info))
 
     def events(self, run_id: str | None = None) -> AsyncIterator[Event]:
         """Async iterator over a run's events (past ones first), ending with its end.

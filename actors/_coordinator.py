@@ -410,6 +410,9 @@ class Coordinator(pykka.ThreadingActor):
         run = self._runs.get(message.run_id)
         if run is None or run.status != "running":
             return False
+        if message.error is not None:
+            self._end_run(run, "failed", message.error, cause=message.reason)
+            return True
         error = ErrorInfo.from_exception(RunCancelledError(message.reason))
         self._end_run(run, "cancelled", error, cause=message.reason)
         return True

@@ -28,6 +28,8 @@ class StartRun:
 class CancelRun:
     run_id: str
     reason: str = "cancelled by request"
+    #: set: the run ends ``failed`` with this error rather than ``cancelled``.
+    error: ErrorInfo | None = None
 
 
 @dataclass(frozen=True, slots=True)

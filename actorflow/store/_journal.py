@@ -57,7 +57,14 @@ class Outcome:
     outcome: StageOutcome
 
 
-Fact = Submitted | Outcome | Event
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """A run whose submission :meth:`Journal.record_submission` committed: its row exists."""
+
+    run_id: str
+
+
+Fact = Submitted | Outcome | Recorded | Event
 
 
 def _ignore(_conn: sqlite3.Connection, _event: Event) -> None:
@@ -154,10 +161,33 @@ class Journal:
         if isinstance(fact, Outcome):
             stored = self._outputs.store(fact.run_id, fact.outcome.stage, fact.outcome.output)
             return lambda conn, _batch: self._outcome(conn, fact, stored)
+        if isinstance(fact, Recorded):
+            return lambda _conn, _batch: self._known.add(fact.run_id)
+        write = self._submission(fact)
+
+        def submitted(conn: sqlite3.Connection, _batch: _Batch) -> None:
+            write(conn)
+            self._known.add(fact.run_id)
+
+        return submitted
+
+    def record_submission(self, conn: sqlite3.Connection, fact: Submitted) -> None:
+        """Record a submission now, in a transaction of its own: committed on return.
+
+        Called from the submitting thread with a connection of its own, so that a run
+        exists on disk before its id is handed out. It touches nothing of the writer
+        thread's: queue ``Recorded(run_id)`` afterwards so the writer knows the row.
+        """
+        write = self._submission(fact)
+        with write_transaction(conn):
+            write(conn)
+
+    def _submission(self, fact: Submitted) -> Callable[[sqlite3.Connection], None]:
+        """The slow part of a submission (its values, to files if large); the SQL left."""
         spec = self._outputs.store(fact.run_id, SPEC_KEY, spec_value(fact.spec))
         input_ = self._outputs.store(fact.run_id, INPUT_KEY, fact.input)
         context = self._outputs.store(fact.run_id, CONTEXT_KEY, fact.context)
-        return lambda conn, _batch: self._submitted(conn, fact, spec, input_, context)
+        return lambda conn: self._submitted(conn, fact, spec, input_, context)
 
     def heartbeat(self, conn: sqlite3.Connection, now: float) -> None:
         with write_transaction(conn):
@@ -205,7 +235,6 @@ class Journal:
             """,
             [(fact.run_id, s.name, i, s.agent) for i, s in enumerate(fact.spec.stages)],
         )
-        self._known.add(fact.run_id)
 
     def _outcome(self, conn: sqlite3.Connection, fact: Outcome, stored: StoredValue) -> None:
         o = fact.outcome

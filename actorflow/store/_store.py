@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import os
@@ -33,7 +34,7 @@ from . import _callbacks, _queries, _resume
 from ._callbacks import OpenCallback
 from ._connect import connect, default_path, enable_wal, write_transaction
 from ._errors import StoreError, store_error
-from ._journal import Journal, Outcome, Submitted
+from ._journal import Journal, Outcome, Recorded, Submitted
 from ._outputs import OutputFiles
 from ._queries import When
 from ._schema import migrate
@@ -46,16 +47,20 @@ _T = TypeVar("_T")
 
 
 class _Recorder:
-    """What a runtime calls: hands every fact to the writer, nothing else.
+    """What a runtime calls: records a submission at once, hands every other fact to
+    the writer.
 
     It is the runtime's observer (submissions, outcomes with their outputs) and the
-    hub's listener (events); both are called in threads that must not wait.
+    hub's listener (events). A submission is committed in the submitting thread before
+    ``Runtime.submit`` returns, so no run id is handed out that a crash could lose; the
+    rest (outcomes, events) comes from the coordinator's thread, which must not wait.
     """
 
-    __slots__ = ("_writer", "active")
+    __slots__ = ("_record_now", "_writer", "active")
 
-    def __init__(self, writer: Writer) -> None:
+    def __init__(self, writer: Writer, record_now: Callable[[Submitted], None]) -> None:
         self._writer = writer
+        self._record_now = record_now
         #: runs submitted and not finished yet (set operations are atomic under the GIL).
         self.active: set[str] = set()
 
@@ -67,8 +72,10 @@ class _Recorder:
         context: FrozenMap,
         resume_from: Mapping[str, StageOutcome],  # noqa: ARG002 - recovery recorded it
     ) -> None:
+        # Raises StoreError when the run cannot be recorded: the runtime refuses it.
+        self._record_now(Submitted(run_id, spec, input, context, time.time()))
         self.active.add(run_id)
-        self._writer.put(Submitted(run_id, spec, input, context, time.time()))
+        self._writer.put(Recorded(run_id))
 
     def stage_finished(self, run_id: str, outcome: StageOutcome) -> None:
         self._writer.put(Outcome(run_id, outcome))
@@ -82,8 +89,12 @@ class _Recorder:
 class RunStore:
     """Every run, stage outcome, attempt and event, in one SQLite file (WAL mode).
 
-    Attach it to a runtime and it records what the runtime does, from a writer thread
-    that batches facts into transactions; the runtime never waits for the disk. Several
+    Attach it to a runtime and it records what the runtime does. A submission is
+    committed before ``Runtime.submit`` returns (a run id that was handed out survives a
+    kill -9; the store cannot record it: the run is refused with a ``StoreError``);
+    everything else goes through a writer thread that batches facts into transactions,
+    so the coordinator never waits for the disk. Commits are durable against a crash of
+    the process, not against a power cut (``synchronous=NORMAL`` in WAL mode). Several
     threads and processes may share one file.
 
     Args:
@@ -137,15 +148,26 @@ class RunStore:
         except BaseException:
             self._conn.close()
             raise
+        try:
+            # Submissions are written by the submitting threads, one at a time, on a
+            # connection of their own: queries on ``_conn`` do not hold them up.
+            self._submit_conn = connect(self.path, busy_timeout_s=busy_timeout_s)
+        except BaseException:
+            writer_conn.close()
+            self._conn.close()
+            raise
+        self._submit_lock = threading.Lock()
+        self._journal = Journal(self.outputs, self.owner)
         self._writer = Writer(
             writer_conn,
-            Journal(self.outputs, self.owner),
+            self._journal,
             path=self.path,
             busy_timeout_s=busy_timeout_s,
             heartbeat_s=heartbeat_s,
             batch_size=batch_size,
+            on_lost=self._lost,
         )
-        self._recorder = _Recorder(self._writer)
+        self._recorder = _Recorder(self._writer, self._record_submission)
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -172,6 +194,48 @@ class RunStore:
                 raise store_error(
                     exc, path=self.path, doing=doing, busy_timeout_s=self.busy_timeout_s
                 ) from exc
+
+    def _record_submission(self, fact: Submitted) -> None:
+        """Commit a run's submission now (in the submitting thread).
+
+        Raises:
+            StoreError: it could not be recorded (disk full, locked past the busy
+                timeout, store closed); the error says which run and why.
+        """
+        doing = f"recording the submission of run {fact.run_id}"
+        with self._submit_lock:
+            if self._closed:
+                raise StoreError(
+                    f"run store {self.path} is closed: run {fact.run_id} cannot be recorded",
+                    path=self.path,
+                )
+            try:
+                self._journal.record_submission(self._submit_conn, fact)
+            except sqlite3.Error as exc:
+                raise store_error(
+                    exc, path=self.path, doing=doing, busy_timeout_s=self.busy_timeout_s
+                ) from exc
+            except (OSError, ActorflowError) as exc:  # the input's files next to the store
+                raise StoreError(
+                    f"run store {self.path}: {exc} while {doing}", path=self.path
+                ) from exc
+
+    def _lost(self, run_ids: frozenset[str], error: StoreError) -> None:
+        """Stop, as failed, the runs under way whose facts could not be recorded.
+
+        Called in the writer's thread. A run the store cannot follow must not go on
+        as if it were recorded; how it ended is written once the disk takes it again.
+        """
+        with self._lock:
+            runtimes = [runtime for runtime, _ in self._attached.values()]
+        for run_id in run_ids & self._recorder.active:
+            stopped = StoreError(
+                f"the run store could not record run {run_id}, so it was stopped: {error}",
+                path=self.path,
+            )
+            for runtime in runtimes:
+                with contextlib.suppress(RuntimeStoppedError):
+                    runtime.abort(run_id, stopped)  # a tell: never waits
 
     def flush(self, timeout: float | None = 10.0) -> None:
         """Wait until everything reported so far is on disk.
@@ -205,6 +269,8 @@ class RunStore:
         try:
             self._writer.close(timeout)
         finally:
+            with self._submit_lock:
+                self._submit_conn.close()
             with self._lock:
                 try:
                     with write_transaction(self._conn):

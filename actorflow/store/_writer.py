@@ -5,6 +5,11 @@ coordinator must never wait, so all they do is ``SimpleQueue.put`` (lock-free, n
 blocks). One thread owns the write connection: it takes whatever has queued up (up to
 ``batch_size``), records it in one transaction, and so pays one commit per batch
 instead of one per event. Between batches it keeps the owner's heartbeat fresh.
+
+A batch that cannot be written (disk full, say) is dropped, and the runs it concerned
+are reported to ``on_lost`` (the store then stops them as failed: no run goes on
+unrecorded). How such a run ended is kept and tried again after the next batch that is
+written and at each heartbeat, so once the disk has room the store says how it ended.
 """
 
 from __future__ import annotations
@@ -13,14 +18,15 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 from actorflow.bus import get_logger
+from actorflow.contracts import RunFinished
 
 from ._errors import StoreError, store_error
-from ._journal import Fact, Journal
+from ._journal import Fact, Journal, Step
 
 _log = get_logger("store")
 
@@ -36,6 +42,8 @@ class _Stop:
 
 
 _Item = Fact | _Flush | _Stop
+#: Times the end of a run from a dropped batch is tried again before it is given up.
+_OWED_TRIES = 100
 
 
 class Writer:
@@ -49,6 +57,8 @@ class Writer:
         heartbeat_s: how often the owner's heartbeat is renewed.
         batch_size: most facts in one transaction.
         attempts: tries of a batch that finds the database locked before it is dropped.
+        on_lost: called (in the writer's thread) with the runs whose facts a dropped
+            batch held, and why.
     """
 
     def __init__(
@@ -62,6 +72,7 @@ class Writer:
         batch_size: int = 1000,
         attempts: int = 3,
         clock: Callable[[], float] = time.time,
+        on_lost: Callable[[frozenset[str], StoreError], None] | None = None,
     ) -> None:
         self._conn = conn
         self._journal = journal
@@ -74,6 +85,10 @@ class Writer:
         self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self._error: StoreError | None = None
         self._error_lock = threading.Lock()
+        self._on_lost = on_lost
+        #: how runs ended, from dropped batches: tried again until kept.
+        self._owed: dict[str, RunFinished] = {}
+        self._tries: dict[str, int] = {}
         self.written = 0
         self.dropped = 0
         self._thread = threading.Thread(
@@ -132,9 +147,11 @@ class Writer:
                 first = None
             items = [] if first is None else [first, *self._drain()]
             facts = [i for i in items if not isinstance(i, (_Flush, _Stop))]
-            if facts:
-                self._record(facts)
-            if self._clock() >= next_beat:
+            recorded = bool(facts) and self._record(facts)
+            beat = self._clock() >= next_beat
+            if self._owed and (recorded or beat):
+                self._settle_owed()
+            if beat:
                 self._beat()
                 next_beat = self._clock() + self._heartbeat_s
             for item in items:
@@ -152,26 +169,45 @@ class Writer:
                 break
         return out
 
-    def _record(self, facts: list[Fact]) -> None:
-        steps = []
+    def _settle_owed(self) -> None:
+        """Try again to record how runs of dropped batches ended (when the disk works
+        again, or at a heartbeat); give up on one after ``_OWED_TRIES``."""
+        owed = list(self._owed.values())
+        self._owed.clear()
+        for fact in owed:
+            self._tries[fact.run_id] = tries = self._tries.get(fact.run_id, 0) + 1
+            if tries > _OWED_TRIES:
+                _log.error("run store gave up recording a run's end", run_id=fact.run_id)
+                self._tries.pop(fact.run_id)
+                continue
+            if self._record([fact]):
+                self._tries.pop(fact.run_id)
+
+    def _record(self, facts: list[Fact]) -> bool:
+        """Record ``facts`` in one transaction; whether that worked."""
+        steps: list[Step] = []
+        prepared: list[Fact] = []
         for fact in facts:
             try:
                 steps.append(self._journal.prepare(fact))
+                prepared.append(fact)
             except Exception as exc:  # noqa: BLE001 - one bad value must not stop the others
-                self._fail(f"cannot record {type(fact).__name__} of run {fact.run_id}", exc, 1)
+                what = f"cannot record {type(fact).__name__} of run {fact.run_id}"
+                self._fail(what, exc, [fact])
         for attempt in range(1, self._attempts + 1):
             try:
                 self._journal.write(self._conn, steps)
             except sqlite3.OperationalError as exc:
                 if "locked" in str(exc) and attempt < self._attempts:
                     continue  # each try already waited busy_timeout_s for the lock
-                self._fail(f"cannot record {len(steps)} facts", exc, len(steps))
-                return
+                self._fail(f"cannot record {len(steps)} facts", exc, prepared)
+                return False
             except Exception as exc:  # noqa: BLE001 - the thread must outlive any one batch
-                self._fail(f"cannot record {len(steps)} facts", exc, len(steps))
-                return
+                self._fail(f"cannot record {len(steps)} facts", exc, prepared)
+                return False
             self.written += len(steps)
-            return
+            return True
+        return False
 
     def _beat(self) -> None:
         try:
@@ -180,7 +216,8 @@ class Writer:
             # A missed beat only matters if it lasts a whole lease; say so, go on.
             _log.warning("store heartbeat failed", path=str(self._path), error=str(exc))
 
-    def _fail(self, what: str, exc: Exception, count: int) -> None:
+    def _fail(self, what: str, exc: Exception, facts: Collection[Fact]) -> None:
+        count = len(facts)
         self.dropped += count
         if isinstance(exc, sqlite3.Error):
             error = store_error(
@@ -193,3 +230,11 @@ class Writer:
         with self._error_lock:
             if self._error is None:
                 self._error = error
+        for fact in facts:
+            if type(fact) is RunFinished:
+                self._owed[fact.run_id] = fact
+        if self._on_lost is not None:
+            try:
+                self._on_lost(frozenset(f.run_id for f in facts), error)
+            except Exception:  # noqa: BLE001 - the thread must outlive its listener
+                _log.exception("run store: reporting lost facts failed", path=str(self._path))

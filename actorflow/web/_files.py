@@ -21,6 +21,7 @@ from actorflow.contracts import Records
 from ._convert import tables, to_json
 from ._errors import ApiError, invalid
 from ._service import WebService
+from ._uploads import partial_name
 
 _encoder = msgspec.json.Encoder()
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -29,6 +30,8 @@ UPLOAD_SUFFIXES = frozenset({".csv", ".tsv", ".json", ".jsonl", ".ndjson", ".txt
 _CHUNK = 256 * 1024
 #: Rows written to a CSV download at a time.
 _CSV_ROWS = 100_000
+#: Longest file name most file systems take (NAME_MAX on Linux, macOS and Windows).
+MAX_NAME_BYTES = 255
 
 
 def _attachment(name: str) -> dict[str, str]:
@@ -173,13 +176,22 @@ async def _store(part: BodyPartReader, folder: Path, limit: int) -> UploadRespon
             f"{', '.join(sorted(UPLOAD_SUFFIXES))}",
             field="file",
         )
+    if len(filename.encode()) > MAX_NAME_BYTES:
+        raise invalid(
+            f"the file name is {len(filename.encode())} bytes long (after unsafe characters "
+            f"became '_'); file systems take at most {MAX_NAME_BYTES}: rename the file",
+            "file",
+        )
     upload_id = uuid.uuid4().hex
     target_dir = folder / upload_id
     target = target_dir / filename
+    # Written under a temporary name and renamed once whole: a server killed mid-upload
+    # leaves no file that looks complete, and the next one removes what is left.
+    partial = target_dir / partial_name()
     size = 0
     try:
         await asyncio.to_thread(target_dir.mkdir, parents=True, exist_ok=True)
-        with target.open("wb") as out:  # small writes to a local file: cheap enough on the loop
+        with partial.open("wb") as out:  # small writes to a local file: cheap enough on the loop
             while chunk := await part.read_chunk(_CHUNK):
                 size += len(chunk)
                 if size > limit:
@@ -190,6 +202,7 @@ async def _store(part: BodyPartReader, folder: Path, limit: int) -> UploadRespon
                         field="file",
                     )
                 out.write(chunk)
+        await asyncio.to_thread(partial.rename, target)
     except BaseException:
         await asyncio.to_thread(shutil.rmtree, target_dir, True)
         raise

@@ -42,7 +42,7 @@ _ERRORS = {
     415: "Wrong content type",
     422: "Invalid input: the error names the field",
     429: "Too many runs under way; retry later",
-    503: "The server is shutting down",
+    503: "The server is shutting down, or the run store cannot record the run (not accepted)",
 }
 
 

@@ -47,6 +47,7 @@ from ._errors import ApiError, not_found
 from ._guard import HostPolicy, Lookup, system_lookup
 from ._settings import Settings
 from ._tracker import Tracked, Tracker
+from ._uploads import remove_leftovers
 from ._webhooks import Webhooks
 from ._workflows import EXTRACTOR, Catalog, Planner
 
@@ -139,8 +140,11 @@ class WebService:
     # -- lifecycle ------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Follow the runtime's events; attach the store (resuming runs of a dead process)."""
+        """Follow the runtime's events; attach the store (resuming runs of a dead process);
+        remove uploads a dead process left half written."""
         self._loop = asyncio.get_running_loop()
+        if self.settings.upload_dir is not None:
+            await asyncio.to_thread(remove_leftovers, self.settings.upload_dir)
         hub = await asyncio.to_thread(lambda: self.runtime.hub)  # starts the runtime
         _, unsubscribe = hub.subscribe(None, self._listener)
         self._cleanups += [unsubscribe, self.runtime.observe(self._limit)]
@@ -244,11 +248,11 @@ class WebService:
     # -- runs -----------------------------------------------------------------------------
 
     async def execute(self, request: ExecuteRequest) -> ExecuteResponse:
-        """Check and submit a run; return at once.
+        """Check and submit a run; return once it is recorded (committed to the store).
 
         Raises:
             ApiError: 429 at the concurrency limit, 403/413/422 for refused input, 503
-                when the runtime is stopping.
+                when the runtime is stopping or the store cannot record the run.
         """
         limit = self.settings.max_concurrent_runs
         if self.tracker.active_api_runs() >= limit:
@@ -300,6 +304,14 @@ class WebService:
                     )
             if isinstance(exc, RuntimeStoppedError):
                 raise ApiError(503, "unavailable", "the server is shutting down") from None
+            if isinstance(exc, StoreError):
+                # Not on disk, so not started: an id that a crash could lose is never given.
+                raise ApiError(
+                    503,
+                    "not_accepted",
+                    f"the run was not accepted: the run store could not record it ({exc})",
+                    headers={"Retry-After": "5"},
+                ) from None
             if isinstance(exc, WorkflowValidationError):
                 field = _field_of(exc, request, spec)
                 raise ApiError(422, "invalid_input", str(exc), field=field) from None

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from store_agents import register_agents
+from store_agents import Gate, register_agents
 
 from actorflow import Runtime
 from actorflow.contracts import ActorflowError
@@ -123,18 +124,68 @@ def test_runs_recorded_while_the_store_is_locked_make_flush_raise(
     runtime: Runtime, db_path: Path
 ) -> None:
     register_agents(runtime)
+    Gate.reset("locked")
+    gated = {"name": "w", "stages": [{"name": "a", "agent": "gate", "params": {"gate": "locked"}}]}
     with RunStore(db_path, busy_timeout_s=0.05) as store:
         store.attach(runtime)
+        handle = runtime.submit(gated)  # recorded before the lock
+        assert Gate.entered["locked"].wait(10)
         other = sqlite3.connect(db_path, isolation_level=None)
         other.execute("BEGIN EXCLUSIVE")
         try:
-            runtime.run({"name": "w", "stages": [{"name": "a", "agent": "returns"}]}, timeout=10)
+            Gate.gates["locked"].set()
+            assert handle.result(10).status == "completed"
             with pytest.raises(StoreError, match="locked by another connection"):
                 store.flush()
         finally:
             other.execute("ROLLBACK")
             other.close()
         store.flush()  # the error was reported once; the store works again
+
+
+def test_a_run_the_store_cannot_record_is_refused_before_it_starts(
+    runtime: Runtime, db_path: Path
+) -> None:
+    register_agents(runtime)
+    seen: list[str] = []
+    runtime.hub.subscribe(None, lambda event: seen.append(event.run_id))
+    with RunStore(db_path, busy_timeout_s=0.05) as store:
+        store.attach(runtime)
+        other = sqlite3.connect(db_path, isolation_level=None)
+        other.execute("BEGIN EXCLUSIVE")
+        try:
+            with pytest.raises(StoreError, match=r"locked by another connection.*submission"):
+                runtime.submit({"name": "w", "stages": [{"name": "a", "agent": "returns"}]})
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert store.list_runs() == ()
+        done = runtime.run({"name": "w", "stages": [{"name": "a", "agent": "returns"}]}, timeout=10)
+        store.flush()
+        assert [r.run_id for r in store.list_runs()] == [done.run_id]
+    assert set(seen) == {done.run_id}  # the refused run never started
+
+
+async def test_arun_waits_for_the_submission_commit_off_the_event_loop(
+    runtime: Runtime, db_path: Path
+) -> None:
+    register_agents(runtime)
+    with RunStore(db_path, busy_timeout_s=5.0) as store:
+        store.attach(runtime)
+        other = sqlite3.connect(db_path, isolation_level=None)
+        other.execute("BEGIN EXCLUSIVE")
+        try:
+            task = asyncio.ensure_future(
+                runtime.arun({"name": "w", "stages": [{"name": "a", "agent": "returns"}]})
+            )
+            await asyncio.sleep(0)  # the task starts; were it to block the loop, it would
+            # hold it until the busy timeout and end with a StoreError before this line.
+            assert not task.done()
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        result = await asyncio.wait_for(task, 10)
+        assert result.status == "completed"
 
 
 def test_the_default_path_follows_actorflow_db_then_xdg_data_home(

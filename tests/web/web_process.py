@@ -83,3 +83,60 @@ def served_in_process(db_path: Path, settings_json: str, *, folder: Path) -> Ite
         process.kill()
         process.wait(30)
         log.close()
+
+
+#: What ``actorflow serve`` runs (``serve()``: it opens the store ``sys.argv[1]`` itself,
+#: so it resumes the runs of a server that died), with the web tests' agents and the
+#: gate ``held`` made and never opened: runs through it stay under way until a kill.
+#: Settings are the JSON ``sys.argv[2]``; the URL is printed once it listens.
+SERVE = textwrap.dedent(
+    """
+    import asyncio, sys
+    import msgspec
+    from actorflow import Runtime
+    from actorflow.web import Settings, serve
+    from web_agents import Gate, register_agents
+
+    Gate.make("held")
+    runtime = Runtime()
+    register_agents(runtime)
+    settings = Settings(**msgspec.json.decode(sys.argv[2]))
+    asyncio.run(serve("127.0.0.1", 0, sys.argv[1], settings=settings, runtime=runtime,
+                      ready=lambda url: print(url.rstrip("/"), flush=True)))
+    """
+)
+
+
+class ServeProcess:
+    """:data:`SERVE` in a child process, to be killed with SIGKILL when the test says.
+
+    ``folder`` is its working folder (not the repository, whose ``actorflow/`` would
+    shadow the package); its stderr goes to ``folder/server-<n>.log``.
+    """
+
+    def __init__(self, db_path: Path, settings_json: str, *, folder: Path, n: int = 0) -> None:
+        self.log_path = folder / f"server-{n}.log"
+        log = self.log_path.open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", SERVE, str(db_path), settings_json],
+            stdout=subprocess.PIPE,
+            stderr=log,
+            cwd=folder,
+            env=ENV,
+            text=True,
+        )
+        log.close()
+        assert self.process.stdout is not None
+        ready, _, _ = select.select([self.process.stdout], [], [], 60)
+        url = self.process.stdout.readline().strip() if ready else ""
+        if not url.startswith("http://127.0.0.1:"):
+            self.kill()
+            raise AssertionError(f"the server did not start: {self.log_path.read_text()}")
+        self.url = url
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no flush; what a crash or the OOM killer does."""
+        self.process.kill()
+        self.process.wait(30)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
