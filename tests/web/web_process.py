@@ -10,7 +10,6 @@ server in another process shares nothing with the test but sockets.
 from __future__ import annotations
 
 import contextlib
-import os
 import select
 import subprocess
 import sys
@@ -18,11 +17,12 @@ import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-#: The environment a server process needs to import the test helpers.
-ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), str(HERE.parent)])}
+from tests.processes import child_env
 
-#: Serves the web tests' agents (``web_agents``) on the store ``sys.argv[1]``, with the
+#: The environment a server process needs to import the test helpers.
+ENV = child_env()
+
+#: Serves the web tests' agents (``tests.web.web_agents``) on the store ``sys.argv[1]``, with the
 #: settings ``sys.argv[2]`` (the JSON of ``Settings`` keyword arguments), and prints its
 #: URL. With ``sys.argv[3]``, the gate of that name is made and never opened.
 SERVER = textwrap.dedent(
@@ -33,8 +33,8 @@ SERVER = textwrap.dedent(
     from actorflow import Runtime
     from actorflow.store import RunStore
     from actorflow.web import Settings, create_app
-    from web_agents import Gate, register_agents
-    from web_server import fake_lookup
+    from tests.web.web_agents import Gate, register_agents
+    from tests.web.web_server import fake_lookup
 
     async def main():
         if len(sys.argv) > 3:
