@@ -136,7 +136,7 @@ def test_a_callback_of_a_process_killed_with_sigkill_is_taken_over_at_once(
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
-        cwd=tmp_path,  # not the repository: its actorflow/ folder would shadow the package
+        cwd=tmp_path,  # not the repository: what the process writes stays in tmp_path
     )
     try:
         assert process.stdout is not None

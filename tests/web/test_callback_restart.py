@@ -113,7 +113,7 @@ async def test_a_run_resumed_after_a_kill_9_still_calls_back_when_it_ends(
         gate,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
-        cwd=tmp_path,  # not the repository: its actorflow/ folder would shadow the package
+        cwd=tmp_path,  # not the repository: what the process writes stays in tmp_path
         env=ENV,
     )
     try:

@@ -26,7 +26,7 @@ def test_run_server_serves_until_sigterm_then_stops_cleanly(tmp_path: Path) -> N
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        cwd=tmp_path,  # not the repository: its actorflow/ folder would shadow the package
+        cwd=tmp_path,  # not the repository: what the process writes stays in tmp_path
     )
     try:
         assert process.stdout is not None

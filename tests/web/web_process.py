@@ -60,8 +60,7 @@ SERVER = textwrap.dedent(
 def served_in_process(db_path: Path, settings_json: str, *, folder: Path) -> Iterator[str]:
     """Run :data:`SERVER` in a child process; yield its base URL, kill it at the end.
 
-    ``folder`` is its working folder (not the repository, whose ``actorflow/`` would
-    shadow the package) and gets its ``server.log``.
+    ``folder`` is its working folder and gets its ``server.log``.
     """
     log = (folder / "server.log").open("w")
     process = subprocess.Popen(
