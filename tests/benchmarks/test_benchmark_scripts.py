@@ -23,7 +23,7 @@ def run_benchmark(name: str, tmp_path: Path, *args: str) -> dict[str, Any]:
         capture_output=True,
         text=True,
         timeout=600,
-        cwd=tmp_path,  # not the repository: its actorflow/ folder would shadow the package
+        cwd=tmp_path,  # not the repository: what the process writes stays in tmp_path
         check=False,
     )
     assert done.returncode == 0, done.stderr

@@ -1,4 +1,4 @@
-"""Agents of the CLI tests, registered with ``--agents cli_agents:register``."""
+"""Agents of the CLI tests, registered with ``--agents tests.cli.cli_agents:register``."""
 
 from __future__ import annotations
 

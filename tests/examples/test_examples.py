@@ -17,7 +17,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 def run_example(name: str, tmp_path: Path) -> str:
     done = subprocess.run(
         [sys.executable, str(EXAMPLES / name)],
-        cwd=tmp_path,  # never the repository root: its actorflow/ folder would shadow the package
+        cwd=tmp_path,  # not the repository: what the process writes stays in tmp_path
         capture_output=True,
         text=True,
         timeout=120,

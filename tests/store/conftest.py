@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from store_agents import register_agents
 
 from actorflow import Runtime
 from actorflow.store import RunStore
+from tests.store.store_agents import register_agents
 
 
 @pytest.fixture

@@ -11,10 +11,9 @@ import sys
 import threading
 from pathlib import Path
 
-from store_agents import WaitForFile, crash_workflow, register_agents
-
 from actorflow import Runtime
 from actorflow.store import RunStore
+from tests.store.store_agents import WaitForFile, crash_workflow, register_agents
 
 
 def main(db: str, counter: Path, release: Path) -> None:

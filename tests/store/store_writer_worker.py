@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import sys
 
-from store_agents import register_agents
-
 from actorflow import Runtime
 from actorflow.store import RunStore
+from tests.store.store_agents import register_agents
 
 
 def main(db: str, count: int, tag: str) -> None:

@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 import pytest
-from store_agents import register_agents
 
 from actorflow import Runtime
 from actorflow.contracts import (
@@ -17,8 +16,8 @@ from actorflow.contracts import (
     StageStarted,
     WorkflowValidationError,
 )
-
-from event_recorder import EventRecorder
+from tests.event_recorder import EventRecorder
+from tests.store.store_agents import register_agents
 
 
 def outcome(stage: str, output: Any = None, *, status: str = "succeeded") -> StageOutcome:

@@ -8,12 +8,12 @@ from typing import Any
 
 import aiohttp
 import pytest
-from web_agents import register_agents
-from web_server import MakeServer, Served, fake_lookup, start_site
 
 from actorflow import Runtime
 from actorflow.store import RunStore
 from actorflow.web import Settings, create_app
+from tests.web.web_agents import register_agents
+from tests.web.web_server import MakeServer, Served, fake_lookup, start_site
 
 #: Names the tests resolve without DNS.
 HOSTS = {

@@ -10,7 +10,6 @@ server in another process shares nothing with the test but sockets.
 from __future__ import annotations
 
 import contextlib
-import os
 import select
 import subprocess
 import sys
@@ -18,11 +17,12 @@ import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-#: The environment a server process needs to import the test helpers.
-ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), str(HERE.parent)])}
+from tests.processes import child_env
 
-#: Serves the web tests' agents (``web_agents``) on the store ``sys.argv[1]``, with the
+#: The environment a server process needs to import the test helpers.
+ENV = child_env()
+
+#: Serves the web tests' agents (``tests.web.web_agents``) on the store ``sys.argv[1]``, with the
 #: settings ``sys.argv[2]`` (the JSON of ``Settings`` keyword arguments), and prints its
 #: URL. With ``sys.argv[3]``, the gate of that name is made and never opened.
 SERVER = textwrap.dedent(
@@ -33,8 +33,8 @@ SERVER = textwrap.dedent(
     from actorflow import Runtime
     from actorflow.store import RunStore
     from actorflow.web import Settings, create_app
-    from web_agents import Gate, register_agents
-    from web_server import fake_lookup
+    from tests.web.web_agents import Gate, register_agents
+    from tests.web.web_server import fake_lookup
 
     async def main():
         if len(sys.argv) > 3:
@@ -60,8 +60,7 @@ SERVER = textwrap.dedent(
 def served_in_process(db_path: Path, settings_json: str, *, folder: Path) -> Iterator[str]:
     """Run :data:`SERVER` in a child process; yield its base URL, kill it at the end.
 
-    ``folder`` is its working folder (not the repository, whose ``actorflow/`` would
-    shadow the package) and gets its ``server.log``.
+    ``folder`` is its working folder and gets its ``server.log``.
     """
     log = (folder / "server.log").open("w")
     process = subprocess.Popen(
@@ -95,7 +94,7 @@ SERVE = textwrap.dedent(
     import msgspec
     from actorflow import Runtime
     from actorflow.web import Settings, serve
-    from web_agents import Gate, register_agents
+    from tests.web.web_agents import Gate, register_agents
 
     Gate.make("held")
     runtime = Runtime()

@@ -1,0 +1,180 @@
+"""The dashboard in a real browser: run a workflow, watch its stage bars, find it in History.
+
+Debian's chromium is driven by playwright (never ``playwright install``: it downloads a
+browser). The revenue workflow runs when the revenue demo and the real agents are
+installed; otherwise the default workflow runs on inline records with stand-in agents.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from actorflow import Runtime
+from actorflow.store import RunStore
+from actorflow.web import Settings, create_app, register_builtin_agents
+from tests.web.web_agents import RECORDS, register_agents
+from tests.web.web_server import ThreadedServer
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="/usr/bin/chromium is absent (apt-get install -y chromium; make test does)",
+    ),
+]
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="playwright is not installed (it is in the dev extra)"
+)
+
+
+def _revenue_available() -> bool:
+    return all(
+        importlib.util.find_spec(name) is not None
+        for name in ("actorflow.demo", "actorflow.agents.processing", "actorflow.agents.insights")
+    )
+
+
+@pytest.fixture
+def dashboard(runtime: Runtime, tmp_path: Path) -> Iterator[tuple[str, str, dict[str, Any], int]]:
+    """The server's URL, the workflow to run, its input and its number of stages."""
+    store = RunStore(tmp_path / "runs.db")
+    with contextlib.ExitStack() as stack:
+        stack.callback(store.close)
+        if _revenue_available():
+            from actorflow.demo import DEFAULT_INPUT, MegaphoneServer, revenue_workflow
+
+            register_builtin_agents(runtime)
+            api = stack.enter_context(MegaphoneServer())
+            spec = revenue_workflow(api.url)
+            settings = Settings(workflows={spec.name: spec})
+            workflow, run_input, stages = spec.name, dict(DEFAULT_INPUT), len(spec.stages)
+        else:
+            register_agents(runtime, gate=False)
+            settings = Settings()
+            workflow, run_input, stages = "default", {"records": RECORDS}, 3
+        server = stack.enter_context(
+            ThreadedServer(lambda: create_app(runtime, store, settings=settings))
+        )
+        yield server.url, workflow, run_input, stages
+
+
+def test_the_dashboard_runs_a_workflow_live_and_finds_it_in_history(
+    dashboard: tuple[str, str, dict[str, Any], int],
+) -> None:
+    url, workflow, run_input, stages = dashboard
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    foreign: list[str] = []
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1366, "height": 900})
+            page.on(
+                "request",
+                lambda request: (
+                    None if request.url.startswith((url, "data:")) else foreign.append(request.url)
+                ),
+            )
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+
+            page.goto(url + "/#overview")
+            page.wait_for_selector("#ov-agent-list li")
+            page.get_by_role("link", name="Run").click()
+            page.wait_for_selector(f"#run-workflow option[value='{workflow}']", state="attached")
+            page.select_option("#run-workflow", workflow)
+            page.fill("#run-json", json.dumps(run_input))
+            page.get_by_role("button", name="Run", exact=True).click()
+
+            # One bar per stage, each reaching 100%, driven by the SSE stream.
+            page.wait_for_function(
+                """n => {
+                    const bars = document.querySelectorAll('#stage-bars .bar');
+                    return bars.length === n && [...bars].every(
+                        b => b.querySelector('.track').getAttribute('aria-valuenow') === '100');
+                }""",
+                arg=stages,
+                timeout=60_000,
+            )
+            page.wait_for_selector("#run-results:not([hidden])", timeout=30_000)
+            page.wait_for_selector("#charts img", timeout=30_000)
+            run_id = page.inner_text("#run-id").strip()
+            assert "completed" in page.inner_text("#run-state")
+            assert page.locator("#downloads a").count() == 2
+            page.screenshot(path=str(SCREENSHOTS / "dashboard-run.png"), full_page=True)
+
+            # History, reached with the keyboard.
+            history = page.get_by_role("link", name="History")
+            history.focus()
+            page.keyboard.press("Enter")
+            row = page.locator(f"#history-rows tr[data-run='{run_id}']")
+            row.wait_for()
+            assert "completed" in row.inner_text()
+            row.get_by_role("button", name="Details").click()
+            page.wait_for_selector(".details-row td.details table")
+            details = page.inner_text(".details-row")
+            assert run_id in details
+            assert "null" not in details
+            assert details.count("succeeded") == stages
+            page.screenshot(path=str(SCREENSHOTS / "dashboard-history.png"), full_page=True)
+
+            # A file upload run, on the default workflow.
+            page.get_by_role("link", name="Run").click()
+            page.select_option("#run-workflow", "default")
+            page.get_by_label("File upload").check()
+            page.set_input_files("#run-file", str(_upload_file(url)))
+            page.get_by_role("button", name="Run", exact=True).click()
+            page.wait_for_function(
+                """old => document.querySelector('#run-id').textContent !== old
+                    && document.querySelector('#run-state').textContent.includes('completed')""",
+                arg=run_id,
+                timeout=60_000,
+            )
+            # The state line reads "completed" as soon as the run ends; its results render
+            # after one more request.
+            page.wait_for_selector("#run-results:not([hidden])", timeout=30_000)
+            assert page.locator("#alert").is_hidden()
+            assert "uploaded" in page.inner_text("#records-preview").lower()
+
+            page.get_by_role("link", name="Overview").click()
+            page.wait_for_selector("#ov-recent tr[data-run]")
+            assert page.inner_text("#ov-today") == "2"
+            assert page.inner_text("#ov-success") == "100.0%"
+            page.screenshot(path=str(SCREENSHOTS / "dashboard-overview.png"), full_page=True)
+
+            page.get_by_role("link", name="Agents").click()
+            page.wait_for_selector("#agent-cards article")
+            page.screenshot(path=str(SCREENSHOTS / "dashboard-agents.png"), full_page=True)
+            assert errors == []
+        finally:
+            browser.close()
+    assert foreign == [], "the dashboard made requests outside the app"
+
+
+def _upload_file(url: str) -> Path:
+    del url  # one file serves every server
+    path = SCREENSHOTS / "upload.csv"
+    path.write_text(
+        "id,podcast_name,revenue,impressions,date\n"
+        "u1,uploaded show,$12.50,1000,2024-05-02\n"
+        "u2,another show,7.25,500,05/03/2024\n"
+    )
+    return path
