@@ -14,12 +14,12 @@ import aiohttp
 import polars as pl
 from yarl import URL
 
-from ._json import decode_json
+from ._api_page import read_page
 from ._limits import LimitReached, Meter
 from ._network import NetworkPolicyError
 from ._result import ReadError, SourceData
 from ._sources import ApiSource
-from ._values import FieldStats, RecordShapeError, find_records, frame_from_objects, record_label
+from ._values import FieldStats
 
 #: Statuses worth another attempt: the server is overloaded, failing or asks us to wait.
 _RETRYABLE_STATUS = frozenset({408, 425, 429})
@@ -64,18 +64,14 @@ async def read_api(
         if config.page_param:
             query[config.page_param] = str(page_number)
         body, status, final_url = await _get(session, url, query, config, where, meter=meter)
-        try:
-            items, found_at = find_records(body, config.records_path, what="the response body")
-            _count(meter, len(items), where)  # before their frame is built
-            frame, part = frame_from_objects(items, label=record_label(found_at))
-        except RecordShapeError as exc:
-            raise ReadError(f"{where}: {exc}") from None
-        if frame.width:
-            frames.append(frame)
-        stats.add(part)
+        page = await read_page(body, config, meter, where)
+        del body
+        if page.frame.width:
+            frames.append(page.frame)
+        stats.add(page.stats)
 
         if config.next_path:
-            link = _next_link(body, config.next_path, where)
+            link = page.next_link
             if link is None:
                 break
             # The link carries its own query: the configured params were for page one.
@@ -85,7 +81,7 @@ async def read_api(
                 break
             seen.add(url)
         elif config.page_param:
-            if not items:
+            if not page.stats.records:
                 break
             page_number += 1
         else:
@@ -108,7 +104,7 @@ async def _get(
     where: str,
     *,
     meter: Meter,
-) -> tuple[Any, int, URL]:
+) -> tuple[bytes, int, URL]:
     try:
         async with session.get(
             url,
@@ -148,18 +144,7 @@ async def _get(
             f"{where}: HTTP {status} {reason}".rstrip() + (f": {snippet}" if snippet else ""),
             retryable=retryable,
         )
-    try:
-        document = decode_json(body)
-    except ReadError as exc:
-        raise ReadError(f"{where}: the response body is not valid JSON: {exc}") from None
-    return document, status, final_url
-
-
-def _count(meter: Meter, rows: int, where: str) -> None:
-    try:
-        meter.add_rows(rows)
-    except LimitReached as exc:
-        raise LimitReached(f"{where}: {exc}") from None
+    return body, status, final_url
 
 
 async def _read_body(response: aiohttp.ClientResponse, meter: Meter, where: str) -> bytes:
@@ -177,19 +162,6 @@ async def _read_body(response: aiohttp.ClientResponse, meter: Meter, where: str)
     except LimitReached as exc:
         raise LimitReached(f"{where}: {exc}") from None
     return b"".join(chunks)
-
-
-def _next_link(body: Any, path: str, where: str) -> str | None:
-    value = body
-    for part in path.split("."):
-        if not isinstance(value, Mapping) or part not in value:
-            return None
-        value = value[part]
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise ReadError(f"{where}: next_path {path!r} holds a {type(value).__name__}, not a link")
-    return value
 
 
 def _query_value(value: str | int | float | bool) -> str:

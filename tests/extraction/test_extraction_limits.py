@@ -58,6 +58,17 @@ async def big_body() -> AsyncIterator[BigBody]:
             ended.set()
         return response
 
+    async def paged(request: web.Request) -> web.Response:
+        # Page 1: 10 MiB of records (streamed by the reader), linking to a small page 2.
+        page = int(request.match_info["page"])
+        count = (10 * MiB) // len(ROW) if page == 1 else 3
+        records = [
+            {"id": str(page * 1_000_000 + i), "name": "é" if i == 7 else "x", "n": i + 0.5}
+            for i in range(count)
+        ]
+        body: dict[str, Any] = {"data": records, "links": {"next": "2" if page == 1 else None}}
+        return web.json_response(body)
+
     async def declared(request: web.Request) -> web.Response:
         document = b"[" + ROW * (body_bytes // len(ROW)) + b'{"id": "0"}]'
         return web.Response(body=document, content_type="application/json")
@@ -65,6 +76,7 @@ async def big_body() -> AsyncIterator[BigBody]:
     app = web.Application()
     app.router.add_get("/streamed", streamed)
     app.router.add_get("/declared", declared)
+    app.router.add_get("/paged/{page}", paged)
     runner = web.AppRunner(app, shutdown_timeout=1.0)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -126,6 +138,23 @@ async def test_the_records_of_an_api_page_count_before_their_frame_is_built(
     error = await limit_error({"sources": [source]})
     assert "more than 10 records" in str(error)
     assert "(max_rows=10)" in str(error)
+
+
+async def test_a_big_page_is_read_as_a_stream_with_the_same_records(big_body: BigBody) -> None:
+    source = {
+        "type": "api",
+        "name": "feed",
+        "url": f"{big_body.url}/paged/1",
+        "records_path": "data",
+        "next_path": "links.next",
+    }
+    out = await extract({"sources": [source]}, stage="extraction")
+    records = out["records"]
+    first = (10 * MiB) // len(ROW)
+    assert len(records) == first + 3
+    assert out["sources"][0]["pages"] == 2
+    assert records.frame.row(7) == ("feed", "1000007", "é", "7.5")
+    assert records.frame.row(first) == ("feed", "2000000", "x", "0.5")
 
 
 # -- files --------------------------------------------------------------------------------
