@@ -178,7 +178,7 @@ async def test_a_file_past_its_row_limit_fails_the_stage(
     error = await limit_error(params)
     assert str(error).startswith(f"shows: file {path}: more than 1,000 records")
     assert "(max_rows=1,000)" in str(error)
-    assert not any(spill_root.iterdir())  # nothing left on disk  # noqa: ASYNC240
+    assert not any(spill_root.iterdir())  # noqa: ASYNC240 - nothing left on disk
     # At the limit exactly, the file is read whole.
     source["max_rows"] = 5000
     out = await extract(params)
