@@ -15,6 +15,7 @@ import contextlib
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -104,14 +105,9 @@ def _query(
         if cursor.description is None:
             raise ReadError(f"the query returned no columns (is it a SELECT?): {shown!r}")
         columns = _unique([str(column[0]) for column in cursor.description])
-        row_bytes = 0
-        while rows := cursor.fetchmany(_fetch_size(config.batch_rows, meter, row_bytes)):
+        while rows := _fetch(cursor, _fetch_size(config.batch_rows, meter), meter):
             check_cancelled()
-            frame = frame_from_rows(columns, rows)
-            held = int(frame.estimated_size())
-            row_bytes = max(row_bytes, held // len(rows) + 1)
-            meter.add_bytes(held)
-            batches.add(frame)  # counts the records
+            batches.add(frame_from_rows(columns, rows))  # counts the records
     except sqlite3.Error as exc:
         message = str(exc)
         if meter.max_bytes is not None and "too big" in message:
@@ -152,17 +148,35 @@ def check_header(path: Path) -> None:
         )
 
 
-def _fetch_size(batch_rows: int, meter: Meter, row_bytes: int) -> int:
-    """Rows to fetch next: a batch, but no more than one past what the limits allow
+def _fetch_size(batch_rows: int, meter: Meter) -> int:
+    """Rows to fetch next: a batch, but no more than one past what the row limits allow
     (the extra row proves the limit was passed)."""
-    size = batch_rows
     rows_left = meter.rows_left()
-    if rows_left is not None:
-        size = min(size, max(rows_left, 0) + 1)
-    bytes_left = meter.bytes_left()
-    if bytes_left is not None and row_bytes:
-        size = min(size, max(bytes_left, 0) // row_bytes + 1)
-    return max(size, 1)
+    if rows_left is None:
+        return batch_rows
+    return max(min(batch_rows, rows_left + 1), 1)
+
+
+def _fetch(cursor: sqlite3.Cursor, size: int, meter: Meter) -> list[Any]:
+    """Up to ``size`` rows. With a byte limit, rows are counted one by one as they come:
+    a query is free to make its first rows small and the next ones big, so no earlier
+    batch can tell how many rows the bytes left allow.
+
+    Raises:
+        LimitReached: the values passed the source's bytes (text counted in characters).
+    """
+    left = meter.bytes_left()
+    if left is None:
+        return cursor.fetchmany(size)
+    rows: list[Any] = []
+    held = 0
+    for row in cursor:  # resumed by the next call
+        rows.append(row)
+        held += sum(len(v) if isinstance(v, (str, bytes)) else 8 for v in row)
+        if held > left or len(rows) >= size:
+            break
+    meter.add_bytes(held)  # raises past the limit
+    return rows
 
 
 def _unique(names: list[str]) -> list[str]:

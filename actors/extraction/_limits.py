@@ -140,9 +140,12 @@ class Meter:
         Raises:
             LimitReached: naming ``what`` (``the file``) and its size.
         """
-        if self.max_bytes is not None and self.bytes + size > self.max_bytes:
+        if self.max_bytes is None:
+            return
+        left = self.max_bytes - self.bytes
+        if size > left:
             raise LimitReached(
-                f"{what} is {size:,} bytes, more than the {self.max_bytes:,} one source may "
+                f"{what} is {size:,} bytes, more than the {left:,} this source may still "
                 f"read ({self.bytes_setting}={self.max_bytes:,}); it was not read"
             )
 

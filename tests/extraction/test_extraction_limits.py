@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import tracemalloc
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,13 +132,15 @@ async def test_a_declared_content_length_past_the_stage_limit_is_refused_unread(
     assert "max_bytes_per_source=1,048,576" in str(error)
 
 
-async def test_the_records_of_an_api_page_count_before_their_frame_is_built(
-    big_body: BigBody,
+@pytest.mark.parametrize("page", ["paged/2", "declared"], ids=["decoded_whole", "streamed"])
+async def test_the_records_of_an_api_page_stop_at_the_row_limit(
+    big_body: BigBody, page: str
 ) -> None:
-    source = {"type": "api", "name": "feed", "url": f"{big_body.url}/declared", "max_rows": 10}
+    url = f"{big_body.url}/{page}"
+    source = {"type": "api", "name": "feed", "url": url, "max_rows": 2}
     error = await limit_error({"sources": [source]})
-    assert "more than 10 records" in str(error)
-    assert "(max_rows=10)" in str(error)
+    assert str(error).startswith(f"feed: GET {url}: more than 2 records")
+    assert "(max_rows=2)" in str(error)
 
 
 async def test_a_big_page_is_read_as_a_stream_with_the_same_records(big_body: BigBody) -> None:
@@ -253,6 +256,25 @@ async def test_a_query_result_past_max_bytes_stops(empty_db: Path) -> None:
     huge = {**source, "query": "SELECT hex(zeroblob(900000)) AS v", "max_bytes": MiB}
     error = await limit_error({"sources": [huge]})
     assert "a value of the query's result is bigger than the 1,048,576 bytes" in str(error)
+
+
+async def test_rows_that_grow_are_counted_one_by_one_against_max_bytes(empty_db: Path) -> None:
+    # 1,000 tiny rows, then 2,000 of 20,000 characters (40 MB in all): a fetch sized by
+    # the first rows would hold them all at once.
+    growing = (
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000) "
+        "SELECT CASE WHEN x <= 1000 THEN 'a' ELSE hex(zeroblob(10000)) END AS v FROM c"
+    )
+    source = {"type": "database", "name": "gen", "path": str(empty_db), "query": growing}
+    tracemalloc.start()
+    try:
+        error = await limit_error({"sources": [{**source, "max_bytes": MiB}]})
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert "more than 1,048,576 bytes" in str(error)
+    # Python's share of the read (the rows fetched): near the limit, not the 40 MB.
+    assert peak < 8 * MiB, f"{peak / MiB:.1f} MiB held"
 
 
 async def test_an_empty_file_is_not_opened_as_a_database(tmp_path: Path) -> None:
