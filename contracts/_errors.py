@@ -76,6 +76,14 @@ class SourceError(RetryableError):
         super().__init__(f"{source}: {message}")
 
 
+class LimitExceededError(SourceError):
+    """A source passed a limit on what it may read (records or bytes), and reading
+    stopped there. Never retried: the same source passes it again."""
+
+    def __init__(self, message: str, *, source: str) -> None:
+        super().__init__(message, source=source, retryable=False)
+
+
 class StageTimeoutError(RetryableError, TimeoutError):
     """A stage attempt took longer than its ``timeout_s``."""
 

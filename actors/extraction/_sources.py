@@ -22,6 +22,9 @@ from actorflow.contracts import Problem, Records, WorkflowValidationError, thaw
 FileFormat = Literal["csv", "json", "jsonl", "text"]
 Scalar: TypeAlias = str | int | float | bool | None
 
+#: A limit: a positive count, or ``None`` for none.
+Limit: TypeAlias = Annotated[int, msgspec.Meta(ge=1)] | None
+
 _MSGSPEC_PATH = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
 
 
@@ -30,9 +33,21 @@ class _Source(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
 
     #: Shown in the ``source`` column, the counts and every error; unique in a stage.
     name: Annotated[str, msgspec.Meta(min_length=1)] | None = None
+    #: Most records of this source: reading stops, and the stage fails, past it (the
+    #: stage's ``max_rows_per_source`` applies when lower).
+    max_rows: Limit = None
 
 
-class FileSource(_Source, frozen=True, tag="file", tag_field="type"):
+class _ByteLimited(_Source, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Fields of sources read from bytes (files, HTTP bodies, query results)."""
+
+    #: Most bytes of this source (a file's size, an API's bodies, a query result's
+    #: values): reading stops, and the stage fails, past it (the stage's
+    #: ``max_bytes_per_source`` applies when lower).
+    max_bytes: Limit = None
+
+
+class FileSource(_ByteLimited, frozen=True, tag="file", tag_field="type"):
     """A CSV, JSON, JSONL or text file, read with aiofiles in batches.
 
     Attributes:
@@ -76,7 +91,7 @@ class FileSource(_Source, frozen=True, tag="file", tag_field="type"):
             )
 
 
-class ApiSource(_Source, frozen=True, tag="api", tag_field="type"):
+class ApiSource(_ByteLimited, frozen=True, tag="api", tag_field="type"):
     """JSON records fetched with HTTP GET, page after page.
 
     Attributes:
@@ -111,7 +126,7 @@ class ApiSource(_Source, frozen=True, tag="api", tag_field="type"):
             raise ValueError("give next_path or page_param, not both")
 
 
-class DatabaseSource(_Source, frozen=True, tag="database", tag_field="type"):
+class DatabaseSource(_ByteLimited, frozen=True, tag="database", tag_field="type"):
     """A SQL query against a SQLite file, opened read-only.
 
     Attributes:
@@ -170,6 +185,13 @@ class ExtractionParams(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
             memory.
         spill_dir: the folder those files go under (default: ``$ACTORFLOW_SPILL_DIR``
             or the temp dir); the stages that process them write theirs beside them.
+        max_rows: most records of all the sources together (inline ones too); reading
+            stops, and the stage fails with a ``LimitExceededError``, past it.
+        max_rows_per_source: most records of any one source (a source's own
+            ``max_rows`` may be lower).
+        max_bytes_per_source: most bytes of any one source: a file's size, an API's
+            response bodies (all pages), a query result's values (a source's own
+            ``max_bytes`` may be lower).
     """
 
     sources: list[Source] = msgspec.field(default_factory=list)
@@ -178,6 +200,9 @@ class ExtractionParams(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
     source_column: str = "source"
     spill_over_mb: Annotated[float, msgspec.Meta(ge=0)] | None = 256
     spill_dir: Annotated[str, msgspec.Meta(min_length=1)] | None = None
+    max_rows: Limit = None
+    max_rows_per_source: Limit = None
+    max_bytes_per_source: Limit = None
 
     @property
     def spill_over_bytes(self) -> int | None:
