@@ -131,9 +131,10 @@ class GuardedResolver(AbstractResolver):
     moment later); this checks the addresses actually connected to.
     """
 
-    def __init__(self, policy: HostPolicy) -> None:
+    def __init__(self, policy: HostPolicy, inner: AbstractResolver | None = None) -> None:
         self._policy = policy
-        self._inner = DefaultResolver()
+        # ``inner`` answers the lookups (the system's resolver; injectable for tests).
+        self._inner = inner if inner is not None else DefaultResolver()
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
