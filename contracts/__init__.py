@@ -47,6 +47,7 @@ from ._outcomes import (
     StageOutcome,
     StageStatus,
 )
+from ._quote import listing, quote, shorten
 from ._records import Records, query_engine
 from ._stored import SPILL_DIR_ENV, RecordsWriter, spill_root
 from ._validate import find_cycle, validate_workflow, workflow_problems
@@ -98,8 +99,11 @@ __all__ = [
     "find_cycle",
     "freeze",
     "is_retryable",
+    "listing",
     "load_workflow",
     "query_engine",
+    "quote",
+    "shorten",
     "spill_root",
     "thaw",
     "validate_workflow",

@@ -10,6 +10,7 @@ from typing import Any
 import msgspec
 
 from ._errors import Problem, UnfreezableError, WorkflowValidationError
+from ._quote import quote
 from ._validate import validate_workflow
 from ._workflow import WorkflowSpec, dec_hook
 
@@ -54,7 +55,7 @@ def load_workflow(
             raise WorkflowValidationError(
                 [
                     Problem(
-                        message=f"unknown workflow format {suffix or '(none)'!r}; "
+                        message=f"unknown workflow format {quote(suffix or '(none)')}; "
                         "use .toml or .json"
                     )
                 ],

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
+from actorflow.contracts import quote
+
 from ._errors import CliError
 
 __all__ = ["parse_input", "parse_json_value"]
@@ -85,7 +87,7 @@ def _apply_set(data: dict[str, Any], item: str) -> None:
     key, sep, raw = item.partition("=")
     parts = key.split(".")
     if not sep or not key or any(not part for part in parts):
-        raise CliError(f"--set {item!r}: expected key=value (a.b=value for a nested key)")
+        raise CliError(f"--set {quote(item)}: expected key=value (a.b=value for a nested key)")
     try:
         value: Any = parse_json_value(raw)
     except ValueError:  # JSONDecodeError included: anything else is a plain string
@@ -95,7 +97,7 @@ def _apply_set(data: dict[str, Any], item: str) -> None:
         inner = target.setdefault(part, {})
         if not isinstance(inner, dict):
             path = ".".join(parts[: depth + 1])
-            raise CliError(f"--set {item!r}: {path!r} is {_kind(inner)}, not an object")
+            raise CliError(f"--set {quote(item)}: {quote(path)} is {_kind(inner)}, not an object")
         target = inner
     target[parts[-1]] = value
 

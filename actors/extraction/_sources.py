@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal, TypeAlias
 import msgspec
 from yarl import URL
 
-from actorflow.contracts import Problem, Records, WorkflowValidationError, thaw
+from actorflow.contracts import Problem, Records, WorkflowValidationError, quote, thaw
 
 FileFormat = Literal["csv", "json", "jsonl", "text"]
 Scalar: TypeAlias = str | int | float | bool | None
@@ -69,12 +69,12 @@ class FileSource(_Source, frozen=True, tag="file", tag_field="type"):
         try:
             codec = codecs.lookup(self.encoding)
         except LookupError:
-            raise ValueError(f"unknown encoding {self.encoding!r}") from None
+            raise ValueError(f"unknown encoding {quote(self.encoding)}") from None
         # Codecs such as rot13 (str to str) or base64_codec (bytes to bytes) are found
         # too, but cannot decode a file into text: refuse them here, not mid-read.
         if not codec._is_text_encoding:
             raise ValueError(
-                f"encoding {self.encoding!r} is not a text encoding (it does not "
+                f"encoding {quote(self.encoding)} is not a text encoding (it does not "
                 "decode bytes to text); use one such as utf-8, latin-1 or cp1252"
             )
         if self.delimiter is not None and (len(self.delimiter) != 1 or self.delimiter in '"\r\n'):

@@ -3,11 +3,12 @@ deeply, a codec that is not a text encoding, and values too long to quote whole.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from cli_helpers import assert_one_line_error
+from cli_helpers import SALES_WORKFLOW, assert_one_line_error
 from click.testing import Result
 
 Invoke = Callable[..., Result]
@@ -52,3 +53,47 @@ encoding = "{encoding}"
         result, "stage 'grab'", "source 'sales'", f"encoding {encoding!r} is not a text encoding"
     )
     assert "params.sources[0]" in line
+
+
+def test_a_huge_stage_name_is_quoted_in_part(invoke: Invoke, write_workflow: WriteWorkflow) -> None:
+    workflow = {"name": "long", "stages": [{"name": "a" * 100_000, "agent": "table"}]}
+    path = write_workflow(json.dumps(workflow), "long.json")
+
+    line = assert_one_short_line(invoke("run", str(path), "--agents", AGENTS), "invalid stage name")
+    assert "(99,920 more characters)" in line
+
+
+def test_a_cycle_through_10000_stages_is_listed_in_part(
+    invoke: Invoke, write_workflow: WriteWorkflow
+) -> None:
+    n = 10_000
+    stages = [
+        {"name": f"s{i}", "agent": "table", "depends_on": [f"s{(i + 1) % n}"]} for i in range(n)
+    ]
+    path = write_workflow(json.dumps({"name": "cycle", "stages": stages}), "cycle.json")
+
+    line = assert_one_short_line(
+        invoke("run", str(path), "--agents", AGENTS), "dependency cycle of 10,000 stages"
+    )
+    assert "s0 -> s1 -> " in line
+    assert line.endswith("and 9,991 more")
+
+
+def test_thousands_of_problems_are_counted_not_all_listed(
+    invoke: Invoke, write_workflow: WriteWorkflow
+) -> None:
+    stages = [{"name": f"s{i}", "agent": "ghost"} for i in range(5000)]
+    path = write_workflow(json.dumps({"name": "ghosts", "stages": stages}), "ghosts.json")
+
+    result = invoke("run", str(path), "--agents", AGENTS)
+
+    assert_one_line_error(result, "stage 's0', field 'agent'", "and 4,980 more problems")
+    lines = result.stderr.splitlines()
+    assert len(lines) == 21
+    assert max(len(line) for line in lines) <= MAX_LINE
+
+
+def test_a_huge_set_item_is_quoted_in_part(invoke: Invoke, write_workflow: WriteWorkflow) -> None:
+    result = invoke("run", str(write_workflow(SALES_WORKFLOW)), "--set", "x" * 100_000)
+
+    assert_one_short_line(result, "--set 'xxx", "expected key=value", "more characters")
