@@ -38,6 +38,7 @@ from ._events import (
 from ._freeze import FrozenMap, freeze, thaw
 from ._load import load_workflow
 from ._messages import RunStage, StageDone
+from ._nesting import MAX_DEPTH, too_deep
 from ._outcomes import (
     RUN_TERMINAL,
     STAGE_TERMINAL,
@@ -55,6 +56,7 @@ from ._workflow import StageSpec, WorkflowSpec
 
 __all__ = [
     "EVENT_TYPES",
+    "MAX_DEPTH",
     "RUN_TERMINAL",
     "SPILL_DIR_ENV",
     "STAGE_TERMINAL",
@@ -106,6 +108,7 @@ __all__ = [
     "shorten",
     "spill_root",
     "thaw",
+    "too_deep",
     "validate_workflow",
     "workflow_problems",
 ]

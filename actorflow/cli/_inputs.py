@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from actorflow.contracts import quote
+from actorflow.contracts import MAX_DEPTH, quote, shorten, too_deep
 
 from ._errors import CliError
 
@@ -49,8 +49,8 @@ def parse_input(
         CliError: naming the option, the file and the position of the problem.
     """
     data: dict[str, Any] = {}
+    where = "--input"
     if text is not None:
-        where = "--input"
         if text.startswith("@"):
             text, where = _read(text[1:], stdin)
         try:
@@ -59,6 +59,8 @@ def parse_input(
             raise CliError(
                 f"{where} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
             ) from None
+        except RecursionError:  # json recurses: thousands of levels exhaust the stack
+            raise CliError(f"{where} is nested more than {MAX_DEPTH} levels deep") from None
         except ValueError as exc:
             raise CliError(f"{where} is not valid JSON: {exc}") from None
         if not isinstance(value, dict):
@@ -66,6 +68,12 @@ def parse_input(
         data = value
     for item in sets:
         _apply_set(data, item)
+    # Freezing and storing the input recurse too: refuse what they could not handle.
+    deep = too_deep(data)
+    if deep is not None:
+        if sets:
+            where = f"{where} with --set" if text is not None else "--set"
+        raise CliError(f"{where} is nested more than {MAX_DEPTH} levels deep (at {shorten(deep)})")
     return data
 
 

@@ -27,6 +27,61 @@ def assert_one_short_line(result: Result, *fragments: str) -> str:
     return lines[0]
 
 
+def nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+@pytest.mark.parametrize("depth", [100_000, 600])
+def test_a_workflow_nested_too_deeply_is_refused_naming_the_file(
+    invoke: Invoke, write_workflow: WriteWorkflow, depth: int
+) -> None:
+    # 100,000 levels overflowed the JSON decoder; 600 got through it and overflowed
+    # the freezing of the params (a RecursionError traceback either way).
+    workflow = (
+        '{"name": "deep", "stages": [{"name": "a", "agent": "table", "params": {"x": '
+        + nested(depth)
+        + "}}]}"
+    )
+    path = write_workflow(workflow, "deep.json")
+
+    result = invoke("run", str(path), "--agents", AGENTS)
+
+    assert_one_short_line(result, str(path), "nested more than 100 levels deep")
+
+
+def test_a_toml_workflow_nested_too_deeply_is_refused(
+    invoke: Invoke, write_workflow: WriteWorkflow
+) -> None:
+    path = write_workflow(f'name = "deep"\nx = {nested(100_000)}\n', "deep.toml")
+
+    assert_one_short_line(invoke("run", str(path)), str(path), "nested more than 100 levels")
+
+
+@pytest.mark.parametrize("depth", [100_000, 600])
+def test_an_input_nested_too_deeply_is_refused_naming_the_file(
+    invoke: Invoke, write_workflow: WriteWorkflow, tmp_path: Path, depth: int
+) -> None:
+    given = tmp_path / "input.json"
+    given.write_text('{"a": ' + nested(depth) + "}", encoding="utf-8")
+    workflow = write_workflow(SALES_WORKFLOW)
+
+    result = invoke("run", str(workflow), "--agents", AGENTS, "--input", f"@{given}")
+
+    assert_one_short_line(result, f"--input file {given}", "nested more than 100 levels deep")
+
+
+def test_inline_input_and_set_keys_nested_too_deeply_are_refused(
+    invoke: Invoke, write_workflow: WriteWorkflow
+) -> None:
+    workflow = str(write_workflow(SALES_WORKFLOW))
+
+    inline = invoke("run", workflow, "--agents", AGENTS, "--input", '{"a": ' + nested(5000) + "}")
+    assert_one_short_line(inline, "--input is nested more than 100 levels deep")
+    deep_key = ".".join(["k"] * 500) + "=1"
+    by_set = invoke("run", workflow, "--agents", AGENTS, "--set", deep_key)
+    assert_one_short_line(by_set, "--set is nested more than 100 levels deep", "k.k.k")
+
+
 @pytest.mark.parametrize("encoding", ["rot13", "base64_codec", "hex_codec", "zlib_codec"])
 def test_a_codec_that_is_not_a_text_encoding_is_refused_before_the_run(
     invoke: Invoke, write_workflow: WriteWorkflow, tmp_path: Path, encoding: str

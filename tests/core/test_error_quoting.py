@@ -1,13 +1,16 @@
-"""Error messages quote a bounded part of what they were given (``contracts._quote``)."""
+"""Error messages quote a bounded part of what they were given (``contracts._quote``),
+and input nested too deeply is found without recursion (``contracts._nesting``)."""
 
 from __future__ import annotations
 
 from actorflow.contracts import (
+    MAX_DEPTH,
     Problem,
     WorkflowValidationError,
     listing,
     quote,
     shorten,
+    too_deep,
 )
 
 
@@ -46,3 +49,16 @@ def test_an_invalid_workflow_message_lists_twenty_problems() -> None:
     assert len(lines) == 22
     assert lines[-1] == "and 980 more"
     assert len(error.problems) == 1000
+
+
+def test_nesting_is_measured_without_recursion() -> None:
+    deep: list[object] = []
+    for _ in range(100_000):
+        deep = [deep]
+    assert too_deep({"a": [{"b": 1}]}) is None
+    assert too_deep({"a": [{"b": [[]]}]}, limit=3) == "a[0].b"
+    assert too_deep({"x": deep}, limit=2) == "x[0]"
+    found = too_deep({"x": deep})
+    assert found is not None and found.startswith("x[0][0]")
+    assert found.count("[0]") == MAX_DEPTH - 1
+    assert too_deep("just text") is None
