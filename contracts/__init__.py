@@ -39,6 +39,7 @@ from ._events import (
 from ._freeze import FrozenMap, freeze, thaw
 from ._load import load_workflow
 from ._messages import RunStage, StageDone
+from ._nesting import MAX_DEPTH, too_deep
 from ._outcomes import (
     RUN_TERMINAL,
     STAGE_TERMINAL,
@@ -48,6 +49,7 @@ from ._outcomes import (
     StageOutcome,
     StageStatus,
 )
+from ._quote import listing, quote, shorten
 from ._records import Records, query_engine
 from ._stored import SPILL_DIR_ENV, RecordsWriter, spill_root
 from ._validate import find_cycle, validate_workflow, workflow_problems
@@ -55,6 +57,7 @@ from ._workflow import StageSpec, WorkflowSpec
 
 __all__ = [
     "EVENT_TYPES",
+    "MAX_DEPTH",
     "RUN_TERMINAL",
     "SPILL_DIR_ENV",
     "STAGE_TERMINAL",
@@ -100,10 +103,14 @@ __all__ = [
     "find_cycle",
     "freeze",
     "is_retryable",
+    "listing",
     "load_workflow",
     "query_engine",
+    "quote",
+    "shorten",
     "spill_root",
     "thaw",
+    "too_deep",
     "validate_workflow",
     "workflow_problems",
 ]

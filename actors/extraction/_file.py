@@ -13,7 +13,7 @@ from typing import Any
 import aiofiles.os
 import polars as pl
 
-from actorflow.contracts import Records, spill_root
+from actorflow.contracts import Records, listing, spill_root
 
 from ._batches import Batches
 from ._csv import CsvParser
@@ -172,7 +172,7 @@ async def _read_csv(path: Path, config: FileSource, reading: _Reading) -> Source
                 {
                     "kind": "renamed_columns",
                     "message": "header names that were empty, padded or repeated were "
-                    "changed: " + ", ".join(parser.layout.renamed),
+                    "changed: " + listing(parser.layout.renamed),
                     "count": len(parser.layout.renamed),
                     "fields": {},
                 }

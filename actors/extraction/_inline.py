@@ -8,7 +8,7 @@ from typing import Any
 
 import polars as pl
 
-from actorflow.contracts import Records
+from actorflow.contracts import Records, listing, quote
 
 from ._limits import Meter
 from ._result import ReadError, SourceData
@@ -32,8 +32,8 @@ async def read_inline(
     else:
         key = config.input_key
         if key not in run_input:
-            known = ", ".join(repr(k) for k in run_input) or "none"
-            raise ReadError(f"the run input has no {key!r} (its keys: {known})")
+            known = listing(quote(k) for k in run_input) or "none"
+            raise ReadError(f"the run input has no {quote(key)} (its keys: {known})")
         value = run_input[key]
         label = f"{key}[{{index}}]"
         info = {"input_key": key}

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal, TypeAlias
 import msgspec
 from yarl import URL
 
-from actorflow.contracts import Problem, Records, WorkflowValidationError, thaw
+from actorflow.contracts import Problem, Records, WorkflowValidationError, quote, thaw
 
 FileFormat = Literal["csv", "json", "jsonl", "text"]
 Scalar: TypeAlias = str | int | float | bool | None
@@ -54,7 +54,8 @@ class FileSource(_ByteLimited, frozen=True, tag="file", tag_field="type"):
         path: the file (relative paths are relative to the working directory).
         format: ``csv``, ``json``, ``jsonl`` or ``text``; by default from the extension
             (``.csv``/``.tsv``, ``.json``, ``.jsonl``/``.ndjson``, ``.txt``/``.log``).
-        encoding: any Python codec; ``utf-8`` (the default) also accepts a BOM.
+        encoding: any Python text encoding (not a bytes-to-bytes codec such as
+            ``base64_codec``, nor ``rot13``); ``utf-8`` (the default) also accepts a BOM.
         delimiter: CSV only; sniffed from the first lines when not given.
         has_header: CSV only; sniffed when not given.
         records_path: JSON only; dotted path to the list of records (``data``,
@@ -81,9 +82,16 @@ class FileSource(_ByteLimited, frozen=True, tag="file", tag_field="type"):
         if not self.path:
             raise ValueError("path must not be empty")
         try:
-            codecs.lookup(self.encoding)
+            codec = codecs.lookup(self.encoding)
         except LookupError:
-            raise ValueError(f"unknown encoding {self.encoding!r}") from None
+            raise ValueError(f"unknown encoding {quote(self.encoding)}") from None
+        # Codecs such as rot13 (str to str) or base64_codec (bytes to bytes) are found
+        # too, but cannot decode a file into text: refuse them here, not mid-read.
+        if not codec._is_text_encoding:
+            raise ValueError(
+                f"encoding {quote(self.encoding)} is not a text encoding (it does not "
+                "decode bytes to text); use one such as utf-8, latin-1 or cp1252"
+            )
         if self.delimiter is not None and (len(self.delimiter) != 1 or self.delimiter in '"\r\n'):
             raise ValueError(
                 "delimiter must be one character other than a quote or a newline, "
