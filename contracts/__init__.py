@@ -9,6 +9,7 @@ from ._errors import (
     AgentUnavailableError,
     BackendUnavailableError,
     DataValidationError,
+    LimitExceededError,
     OutputNotFrozenError,
     OutputReleasedError,
     Problem,
@@ -38,6 +39,7 @@ from ._events import (
 from ._freeze import FrozenMap, freeze, thaw
 from ._load import load_workflow
 from ._messages import RunStage, StageDone
+from ._nesting import MAX_DEPTH, too_deep
 from ._outcomes import (
     RUN_TERMINAL,
     STAGE_TERMINAL,
@@ -47,6 +49,7 @@ from ._outcomes import (
     StageOutcome,
     StageStatus,
 )
+from ._quote import listing, quote, shorten
 from ._records import Records, query_engine
 from ._stored import SPILL_DIR_ENV, RecordsWriter, spill_root
 from ._validate import find_cycle, validate_workflow, workflow_problems
@@ -54,6 +57,7 @@ from ._workflow import StageSpec, WorkflowSpec
 
 __all__ = [
     "EVENT_TYPES",
+    "MAX_DEPTH",
     "RUN_TERMINAL",
     "SPILL_DIR_ENV",
     "STAGE_TERMINAL",
@@ -66,6 +70,7 @@ __all__ = [
     "ErrorInfo",
     "Event",
     "FrozenMap",
+    "LimitExceededError",
     "OutputNotFrozenError",
     "OutputReleasedError",
     "Problem",
@@ -98,10 +103,14 @@ __all__ = [
     "find_cycle",
     "freeze",
     "is_retryable",
+    "listing",
     "load_workflow",
     "query_engine",
+    "quote",
+    "shorten",
     "spill_root",
     "thaw",
+    "too_deep",
     "validate_workflow",
     "workflow_problems",
 ]

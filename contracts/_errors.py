@@ -10,6 +10,14 @@ from collections.abc import Iterable
 
 import msgspec
 
+from ._quote import listing, quote, shorten
+
+#: Characters of a problem's message shown: what builders quote is capped already (see
+#: ``_quote``); this also bounds text they pass on from elsewhere (msgspec, an exception).
+MAX_MESSAGE = 500
+#: Problems an invalid workflow's message lists.
+MAX_PROBLEMS = 20
+
 
 class ActorflowError(Exception):
     """Base class of every error actorflow raises."""
@@ -35,11 +43,16 @@ class Problem(msgspec.Struct, frozen=True, kw_only=True):
     source: str | None = None
 
     def __str__(self) -> str:
-        where = [w for w in (self.source, self.stage and f"stage {self.stage!r}") if w]
+        # The attributes keep the exact values (the web API returns ``field``); what is
+        # shown of them is capped, since they come from the input.
+        where = [shorten(self.source)] if self.source else []
+        if self.stage:
+            where.append(f"stage {quote(self.stage)}")
         if self.field:
-            where.append(f"field {self.field!r}")
+            where.append(f"field {quote(self.field)}")
         prefix = ", ".join(where)
-        return f"{prefix}: {self.message}" if prefix else self.message
+        message = shorten(self.message, MAX_MESSAGE)
+        return f"{prefix}: {message}" if prefix else message
 
 
 class WorkflowValidationError(ActorflowError, ValueError):
@@ -53,7 +66,7 @@ class WorkflowValidationError(ActorflowError, ValueError):
         self.problems: tuple[Problem, ...] = tuple(problems)
         self.source = source
         head = f"invalid workflow{f' {source}' if source else ''}"
-        lines = "\n".join(f"  - {p}" for p in self.problems)
+        lines = listing((f"  - {p}" for p in self.problems), MAX_PROBLEMS, sep="\n", each=2000)
         super().__init__(f"{head}:\n{lines}" if lines else head)
 
 
@@ -74,6 +87,14 @@ class SourceError(RetryableError):
         self.source = source
         self.retryable = retryable
         super().__init__(f"{source}: {message}")
+
+
+class LimitExceededError(SourceError):
+    """A source passed a limit on what it may read (records or bytes), and reading
+    stopped there. Never retried: the same source passes it again."""
+
+    def __init__(self, message: str, *, source: str) -> None:
+        super().__init__(message, source=source, retryable=False)
 
 
 class StageTimeoutError(RetryableError, TimeoutError):

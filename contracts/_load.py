@@ -10,6 +10,8 @@ from typing import Any
 import msgspec
 
 from ._errors import Problem, UnfreezableError, WorkflowValidationError
+from ._nesting import MAX_DEPTH, too_deep
+from ._quote import quote
 from ._validate import validate_workflow
 from ._workflow import WorkflowSpec, dec_hook
 
@@ -54,7 +56,7 @@ def load_workflow(
             raise WorkflowValidationError(
                 [
                     Problem(
-                        message=f"unknown workflow format {suffix or '(none)'!r}; "
+                        message=f"unknown workflow format {quote(suffix or '(none)')}; "
                         "use .toml or .json"
                     )
                 ],
@@ -64,6 +66,8 @@ def load_workflow(
         raise WorkflowValidationError(
             [Problem(message=f"not valid {suffix[1:]}: {exc}")], source=origin
         ) from exc
+    except RecursionError:  # the decoders recurse: thousands of levels exhaust the stack
+        raise WorkflowValidationError([_too_deep_problem(None)], source=origin) from None
     if not isinstance(raw, dict):
         raise WorkflowValidationError(
             [Problem(message="the top level must be a table/object")], source=origin
@@ -74,6 +78,9 @@ def load_workflow(
 def _convert(
     raw: dict[str, Any], *, agents: Collection[str] | None, origin: str | None
 ) -> WorkflowSpec:
+    deep = too_deep(raw)
+    if deep is not None:
+        raise WorkflowValidationError([_too_deep_problem(deep)], source=origin)
     try:
         spec = msgspec.convert(raw, WorkflowSpec, dec_hook=dec_hook)
     except msgspec.ValidationError as exc:
@@ -81,6 +88,12 @@ def _convert(
     except UnfreezableError as exc:  # a param value that cannot be frozen
         raise WorkflowValidationError([Problem(message=str(exc))], source=origin) from exc
     return validate_workflow(spec, agents=agents, source=origin)
+
+
+def _too_deep_problem(where: str | None) -> Problem:
+    return Problem(
+        field=where, message=f"nested more than {MAX_DEPTH} levels deep (objects and arrays)"
+    )
 
 
 def _problem_from(exc: msgspec.ValidationError, raw: dict[str, Any]) -> Problem:

@@ -6,6 +6,7 @@ import math
 from collections.abc import Collection
 
 from ._errors import Problem, WorkflowValidationError
+from ._quote import MAX_ITEMS, listing, quote
 from ._workflow import StageSpec, WorkflowSpec, name_is_valid
 
 
@@ -20,7 +21,7 @@ def workflow_problems(
     """
     problems: list[Problem] = []
     if not name_is_valid(spec.name):
-        problems.append(Problem(field="name", message=f"invalid workflow name {spec.name!r}"))
+        problems.append(Problem(field="name", message=f"invalid workflow name {quote(spec.name)}"))
     if not spec.stages:
         problems.append(Problem(field="stages", message="a workflow needs at least one stage"))
     if spec.timeout_s is not None and not (spec.timeout_s > 0 and math.isfinite(spec.timeout_s)):
@@ -38,7 +39,9 @@ def workflow_problems(
         for dep in stage.depends_on:
             if dep not in position:
                 problems.append(
-                    Problem(stage=stage.name, field="depends_on", message=f"unknown stage {dep!r}")
+                    Problem(
+                        stage=stage.name, field="depends_on", message=f"unknown stage {quote(dep)}"
+                    )
                 )
             elif dep == stage.name:
                 problems.append(
@@ -49,9 +52,10 @@ def workflow_problems(
 
     cycle = find_cycle(spec)
     if cycle:
-        path = " -> ".join([*cycle, cycle[0]])
+        path = listing([*cycle, cycle[0]], sep=" -> ")
+        size = f" of {len(cycle):,} stages" if len(cycle) >= MAX_ITEMS else ""
         problems.append(
-            Problem(stage=cycle[0], field="depends_on", message=f"dependency cycle: {path}")
+            Problem(stage=cycle[0], field="depends_on", message=f"dependency cycle{size}: {path}")
         )
         return problems
     problems.extend(_order_problems(spec, position))
@@ -65,12 +69,12 @@ def _stage_problems(stage: StageSpec, agents: Collection[str] | None) -> list[Pr
     if not name_is_valid(stage.agent):
         out.append(Problem(stage=stage.name, field="agent", message="invalid agent name"))
     elif agents is not None and stage.agent not in agents:
-        known = ", ".join(sorted(agents)) or "none registered"
+        known = listing(sorted(agents)) or "none registered"
         out.append(
             Problem(
                 stage=stage.name,
                 field="agent",
-                message=f"unknown agent {stage.agent!r} (known: {known})",
+                message=f"unknown agent {quote(stage.agent)} (known: {known})",
             )
         )
     if stage.timeout_s is not None and not (stage.timeout_s > 0 and math.isfinite(stage.timeout_s)):
@@ -136,8 +140,8 @@ def _order_problems(spec: WorkflowSpec, position: dict[str, int]) -> list[Proble
                         stage=stage.name,
                         field="depends_on",
                         message=(
-                            f"depends on {dep!r} of its own parallel_group "
-                            f"{stage.parallel_group!r}; stages of a group run together"
+                            f"depends on {quote(dep)} of its own parallel_group "
+                            f"{quote(stage.parallel_group)}; stages of a group run together"
                         ),
                     )
                 )
@@ -147,7 +151,7 @@ def _order_problems(spec: WorkflowSpec, position: dict[str, int]) -> list[Proble
                         stage=stage.name,
                         field="depends_on",
                         message=(
-                            f"depends on {dep!r}, which is declared after it"
+                            f"depends on {quote(dep)}, which is declared after it"
                             + (" (its group starts earlier)" if starts_at != index else "")
                             + "; declare dependencies first"
                         ),

@@ -6,7 +6,7 @@ from typing import IO, Any
 
 import click
 
-from actorflow.contracts import WorkflowValidationError
+from actorflow.contracts import WorkflowValidationError, shorten
 
 __all__ = [
     "EXIT_FAILED",
@@ -25,6 +25,12 @@ EXIT_INVALID = 2
 #: the user pressed Ctrl-C (128 + SIGINT, as shells report it).
 EXIT_INTERRUPTED = 130
 
+#: Characters of one error line: what messages quote is capped where they are built
+#: (``actorflow.contracts.quote``); this bounds any other text an error passes on.
+MAX_LINE = 1000
+#: Problems of an invalid workflow shown, one line each.
+MAX_PROBLEM_LINES = 20
+
 
 class CliError(click.ClickException):
     """A problem with what the user gave us: printed as ``error: ...`` lines, no traceback.
@@ -37,7 +43,9 @@ class CliError(click.ClickException):
 
     def __init__(self, *lines: str) -> None:
         # Multi-line messages (a workflow's problems) become several error lines.
-        self.lines = tuple(part for line in lines for part in line.splitlines() if part.strip())
+        self.lines = tuple(
+            shorten(part, MAX_LINE) for line in lines for part in line.splitlines() if part.strip()
+        )
         super().__init__("\n".join(self.lines))
 
     def show(self, file: IO[Any] | None = None) -> None:
@@ -50,4 +58,7 @@ def workflow_lines(error: WorkflowValidationError) -> tuple[str, ...]:
     if not error.problems:
         return (str(error),)
     prefix = f"{error.source}: " if error.source else ""
-    return tuple(f"{prefix}{problem}" for problem in error.problems)
+    lines = [f"{prefix}{problem}" for problem in error.problems[:MAX_PROBLEM_LINES]]
+    if len(error.problems) > MAX_PROBLEM_LINES:
+        lines.append(f"{prefix}and {len(error.problems) - MAX_PROBLEM_LINES:,} more problems")
+    return tuple(lines)

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
+from actorflow.contracts import MAX_DEPTH, quote, shorten, too_deep
+
 from ._errors import CliError
 
 __all__ = ["parse_input", "parse_json_value"]
@@ -47,8 +49,8 @@ def parse_input(
         CliError: naming the option, the file and the position of the problem.
     """
     data: dict[str, Any] = {}
+    where = "--input"
     if text is not None:
-        where = "--input"
         if text.startswith("@"):
             text, where = _read(text[1:], stdin)
         try:
@@ -57,6 +59,8 @@ def parse_input(
             raise CliError(
                 f"{where} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
             ) from None
+        except RecursionError:  # json recurses: thousands of levels exhaust the stack
+            raise CliError(f"{where} is nested more than {MAX_DEPTH} levels deep") from None
         except ValueError as exc:
             raise CliError(f"{where} is not valid JSON: {exc}") from None
         if not isinstance(value, dict):
@@ -64,6 +68,12 @@ def parse_input(
         data = value
     for item in sets:
         _apply_set(data, item)
+    # Freezing and storing the input recurse too: refuse what they could not handle.
+    deep = too_deep(data)
+    if deep is not None:
+        if sets:
+            where = f"{where} with --set" if text is not None else "--set"
+        raise CliError(f"{where} is nested more than {MAX_DEPTH} levels deep (at {shorten(deep)})")
     return data
 
 
@@ -85,7 +95,7 @@ def _apply_set(data: dict[str, Any], item: str) -> None:
     key, sep, raw = item.partition("=")
     parts = key.split(".")
     if not sep or not key or any(not part for part in parts):
-        raise CliError(f"--set {item!r}: expected key=value (a.b=value for a nested key)")
+        raise CliError(f"--set {quote(item)}: expected key=value (a.b=value for a nested key)")
     try:
         value: Any = parse_json_value(raw)
     except ValueError:  # JSONDecodeError included: anything else is a plain string
@@ -95,7 +105,7 @@ def _apply_set(data: dict[str, Any], item: str) -> None:
         inner = target.setdefault(part, {})
         if not isinstance(inner, dict):
             path = ".".join(parts[: depth + 1])
-            raise CliError(f"--set {item!r}: {path!r} is {_kind(inner)}, not an object")
+            raise CliError(f"--set {quote(item)}: {quote(path)} is {_kind(inner)}, not an object")
         target = inner
     target[parts[-1]] = value
 

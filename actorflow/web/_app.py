@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from aiohttp import web
 
 from actorflow import Runtime
 from actorflow._backends import BackendName, make_backend
 from actorflow._builtin import register_builtin_agents
+from actorflow.contracts import SPILL_DIR_ENV
 from actorflow.store import RunStore
 
 from . import _dashboard
@@ -83,6 +86,13 @@ def init_app(
         store = RunStore(db)
     if settings.upload_dir is None and store is not None:
         settings = dataclasses.replace(settings, upload_dir=store.path.parent / "uploads")
+    if settings.spill_dir is None:
+        # Where API runs write big tables is the server's choice, never a request's.
+        spill = os.environ.get(SPILL_DIR_ENV)
+        if spill:
+            settings = dataclasses.replace(settings, spill_dir=Path(spill))
+        elif store is not None:
+            settings = dataclasses.replace(settings, spill_dir=store.path.parent / "spill")
     service = WebService(
         runtime,
         store,

@@ -42,6 +42,10 @@ _SQL_START = re.compile(r"^\s*(?:(?:--[^\n]*\n|/\*.*?\*/)\s*)*(select|with|value
 _RESOLVE_TIMEOUT_S = 5.0
 
 
+class ForbiddenHostError(OSError):
+    """A connection the host policy does not allow. Retrying cannot help."""
+
+
 def forbidden(message: str, field: str) -> ApiError:
     return ApiError(403, "forbidden_source", message, field=field)
 
@@ -103,6 +107,25 @@ class HostPolicy:
             return
         await self._check_addresses(host, parsed.port or 443, field)
 
+    def check_connect(self, host: str) -> None:
+        """Refuse connecting to ``host`` unless the policy allows it.
+
+        For the moment of connecting, where :class:`GuardedResolver` checks what names
+        resolve to but never sees an IP literal (aiohttp does not resolve those): a
+        callback taken over after a restart, or sent under changed settings, is held to
+        the policy all the same.
+
+        Raises:
+            ForbiddenHostError: naming the host.
+        """
+        host = host.strip("[]")
+        if self.listed(host) or self.allow_private:
+            return
+        if self.allowed:
+            raise ForbiddenHostError(f"host {host!r} is not in the allowed hosts")
+        if is_ip(host) and not is_public(host):
+            raise ForbiddenHostError(f"address {host} is not a public address")
+
     async def _check_addresses(self, host: str, port: int, field: str) -> None:
         if is_ip(host.strip("[]")):
             addresses: Sequence[str] = [host.strip("[]")]
@@ -131,9 +154,10 @@ class GuardedResolver(AbstractResolver):
     moment later); this checks the addresses actually connected to.
     """
 
-    def __init__(self, policy: HostPolicy) -> None:
+    def __init__(self, policy: HostPolicy, inner: AbstractResolver | None = None) -> None:
         self._policy = policy
-        self._inner = DefaultResolver()
+        # ``inner`` answers the lookups (the system's resolver; injectable for tests).
+        self._inner = inner if inner is not None else DefaultResolver()
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET

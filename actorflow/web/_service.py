@@ -60,8 +60,10 @@ _SETTLE_S = 10.0
 class _RecordLimit:
     """A run observer that cancels an API run whose extraction yields too many records.
 
-    Inline records are counted before a run starts; files and APIs can only be counted
-    once read. Called in the coordinator's thread: it only tells (never waits).
+    A backstop only: inline records are counted before a run starts, and the Planner
+    gives every extraction stage ``max_rows``, which stops its read as it passes the
+    limit and fails the stage. This catches an extractor that ignores it, once read.
+    Called in the coordinator's thread: it only tells (never waits).
     """
 
     def __init__(self, runtime: Runtime, limit: int) -> None:

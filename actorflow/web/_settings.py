@@ -39,7 +39,15 @@ class Settings:
         max_body_bytes: largest JSON request body.
         max_upload_bytes: largest uploaded file.
         max_records_per_run: most records given inline (input lists and inline sources);
-            a run whose extraction yields more is cancelled with that reason.
+            each extraction stage reads at most this many from all its sources together
+            (its ``max_rows``): a read that passes it stops there and fails the stage.
+        max_source_bytes: most bytes one source of an API-submitted run may read (the
+            extractor's ``max_bytes_per_source``): a file's size, an API's response
+            bodies, a query result's values. Reading stops there and fails the stage.
+        spill_dir: where API-submitted runs write tables too big for memory (the
+            extractor's ``spill_dir``, which the API does not let a request set); by
+            default ``$ACTORFLOW_SPILL_DIR``, else ``spill/`` beside the run store's
+            database, else the temp dir.
         max_concurrent_runs: most runs submitted through the API under way at once.
         max_json_depth: deepest nesting accepted in a request body.
         result_rows: rows of each record table shown in a status's ``results``.
@@ -69,6 +77,8 @@ class Settings:
     max_body_bytes: int = 10 * MiB
     max_upload_bytes: int = 50 * MiB
     max_records_per_run: int = 100_000
+    max_source_bytes: int = 64 * MiB
+    spill_dir: Path | None = None
     max_concurrent_runs: int = 64
     max_json_depth: int = 32
     result_rows: int = 100
@@ -87,6 +97,7 @@ class Settings:
             "max_body_bytes",
             "max_upload_bytes",
             "max_records_per_run",
+            "max_source_bytes",
             "max_concurrent_runs",
             "max_json_depth",
             "keep_finished",

@@ -27,7 +27,7 @@ from actorflow import __version__
 from actorflow.bus import get_logger
 from actorflow.store import StoreError
 
-from ._guard import GuardedResolver, HostPolicy
+from ._guard import ForbiddenHostError, GuardedResolver, HostPolicy
 
 _log = get_logger("web.webhooks")
 
@@ -79,12 +79,19 @@ class Webhooks:
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(resolver=GuardedResolver(self._policy))
+            # The resolver checks names; IP literals are checked as each request starts.
+            trace = aiohttp.TraceConfig()
+            trace.on_request_start.append(self._check_host)
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 timeout=self._timeout,
                 headers={"User-Agent": f"actorflow/{__version__}"},
+                trace_configs=[trace],
             )
         return self._session
+
+    async def _check_host(self, _session: Any, _context: Any, params: Any) -> None:
+        self._policy.check_connect(params.url.host or "")
 
     def deliver(
         self,
@@ -174,6 +181,8 @@ class Webhooks:
                 status = response.status
         except TimeoutError:
             return True, "timed out"
+        except ForbiddenHostError as exc:
+            return False, str(exc)
         except (aiohttp.ClientError, OSError) as exc:
             return True, f"{type(exc).__name__}: {exc}"
         if 200 <= status < 300:

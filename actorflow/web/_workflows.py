@@ -5,6 +5,11 @@ insights), may override stage params, add extraction sources, or bring a whole w
 of its own. Whatever it brings is checked here before anything runs: the sources against
 the data roots and the host policy, the inline records against the limit, the whole
 against the registered agents.
+
+Every extraction stage of an API run is then given the server's limits (the lower of
+any it has and the server's): ``max_rows`` (``Settings.max_records_per_run``) and
+``max_bytes_per_source`` (``Settings.max_source_bytes``), which stop a read as it passes
+them, and the server's ``spill_dir``: where a run may write is not a request's to say.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from typing import Any
 
 import msgspec
 
-from actorflow.api_schema import ExecuteRequest, StageDefinition, WorkflowDefinition
+from actorflow.api_schema import ExecuteRequest, StageConfig, StageDefinition, WorkflowDefinition
 from actorflow.contracts import (
     StageSpec,
     WorkflowSpec,
@@ -27,6 +32,10 @@ from ._guard import HostPolicy, check_query, confine
 from ._settings import Settings
 
 EXTRACTOR = "extractor"
+#: What a database source may open: SQLite files, by name (the reader checks the header).
+DATABASE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+#: Params a request may not set: they say where a stage writes.
+_SERVER_ONLY_PARAMS = ("spill_dir",)
 
 DEFAULT_WORKFLOW = WorkflowSpec(
     name="default",
@@ -127,7 +136,7 @@ class Planner:
                 )
             raw: dict[str, Any] = {
                 "name": config.name or "custom",
-                "stages": [msgspec.to_builtins(s) for s in config.stages],
+                "stages": [_own_stage(stage, index) for index, stage in enumerate(config.stages)],
             }
             # Everything in a workflow of the caller's own came through the API.
             checked = {stage["name"] for stage in raw["stages"]}
@@ -154,6 +163,8 @@ class Planner:
                     else f"workflow_config.params.{stage['name']}"
                 )
                 inline += await self._check_params(stage, where)
+            if stage["agent"] == EXTRACTOR:  # once checked: the server's limits on top
+                stage["params"] = self._confined_extraction(stage["params"])
         if inline > self.settings.max_records_per_run:
             raise ApiError(
                 413,
@@ -180,6 +191,7 @@ class Planner:
                     f"the workflow has no stage {name!r} (stages: {', '.join(by_name)})",
                     f"workflow_config.params.{name}",
                 )
+            _refuse_server_params(extra, name, f"workflow_config.params.{name}", nested=False)
             by_name[name]["params"] = {**by_name[name]["params"], **extra}
             checked.add(name)
         if sources:
@@ -224,6 +236,14 @@ class Planner:
                 raise invalid("path must be a string", f"{field}.path")
             real = confine(path, self.roots, f"{field}.path")
             if kind == "database":
+                # By the real name: a link called x.db must not open an uploaded CSV.
+                if real.suffix.lower() not in DATABASE_SUFFIXES:
+                    raise invalid(
+                        f"a database source opens a SQLite database file "
+                        f"({', '.join(DATABASE_SUFFIXES)}); {path!r} is not one "
+                        "(read a CSV, JSON or text file with a file source)",
+                        f"{field}.path",
+                    )
                 check_query(source.get("query"), f"{field}.query")
             return {**source, "path": str(real)}, 0
         if kind == "api":
@@ -239,6 +259,48 @@ class Planner:
             f"unknown source type {kind!r}; expected file, api, database or inline",
             f"{field}.type",
         )
+
+    def _confined_extraction(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """An extraction stage's params with the server's limits and spill folder."""
+        settings = self.settings
+        confined = {
+            **params,
+            "max_rows": _lowest(params.get("max_rows"), settings.max_records_per_run),
+            "max_bytes_per_source": _lowest(
+                params.get("max_bytes_per_source"), settings.max_source_bytes
+            ),
+        }
+        # A spill_dir here came with a registered workflow (a request's is refused).
+        if settings.spill_dir is not None and confined.get("spill_dir") is None:
+            confined["spill_dir"] = str(settings.spill_dir)
+        return confined
+
+
+def _own_stage(stage: StageConfig, index: int) -> dict[str, Any]:
+    """A stage of the request's own workflow, as a dict, once its params are allowed."""
+    _refuse_server_params(stage.params, stage.name, f"workflow_config.stages[{index}]")
+    built: dict[str, Any] = msgspec.to_builtins(stage)
+    return built
+
+
+def _lowest(given: Any, limit: int) -> int:
+    """The lower of a limit a stage was given (if valid) and the server's."""
+    if isinstance(given, int) and not isinstance(given, bool) and 0 < given < limit:
+        return given
+    return limit
+
+
+def _refuse_server_params(
+    params: Mapping[str, Any], stage: str, where: str, *, nested: bool = True
+) -> None:
+    """Refuse params that only the server may set (where a stage writes)."""
+    for name in _SERVER_ONLY_PARAMS:
+        if name in params:
+            raise invalid(
+                f"stage {stage!r}: {name} cannot be set through the API; this server "
+                "chooses where runs write (Settings.spill_dir)",
+                f"{where}{'.params' if nested else ''}.{name}",
+            )
 
 
 def _check_extraction_params(params: Mapping[str, Any], stage: str, where: str) -> None:

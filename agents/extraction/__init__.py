@@ -17,9 +17,17 @@ Stage params (every field optional; unknown fields are errors)::
                      bigger than memory"
     spill_dir        the folder those files go under ($ACTORFLOW_SPILL_DIR or the temp
                      dir); the processor writes its output beside them
+    max_rows         most records of all the sources together (inline ones too)
+    max_rows_per_source, max_bytes_per_source
+                     most records / bytes of any one source (a source's own
+                     max_rows / max_bytes may be lower). Bytes: a file's size, an
+                     API's response bodies (all pages), a query result's values.
+                     No limits by default; one that is passed stops the read there
+                     and fails the stage with a LimitExceededError naming the source
 
-Every source has ``type`` and an optional ``name`` (unique in the stage; by default the
-file's stem, the URL's last segment or the input key). By type:
+Every source has ``type``, an optional ``name`` (unique in the stage; by default the
+file's stem, the URL's last segment or the input key) and ``max_rows``; all but inline
+ones ``max_bytes``. By type:
 
 ``file``
     ``path`` (required), ``format`` (csv | json | jsonl | text; by default from the
@@ -34,10 +42,12 @@ file's stem, the URL's last segment or the input key). By type:
     ``url`` (required), ``headers``, ``params`` (query of the first request),
     ``timeout_s`` (30, per request), ``records_path`` (e.g. "data", "result.items"),
     ``next_path`` (dotted path to the next page's link, absolute or relative) or
-    ``page_param`` with ``start_page`` (1), ``max_pages`` (100).
+    ``page_param`` with ``start_page`` (1), ``max_pages`` (100). A body over 8 MiB is
+    parsed as a stream, as big JSON files are.
 ``database``
-    ``path`` (SQLite file, opened read-only) and ``query`` (required), ``parameters``
-    (a list for ``?``, an object for ``:name``), ``batch_rows`` (50000).
+    ``path`` (SQLite file, opened read-only; a file without the SQLite header, an empty
+    one too, is refused) and ``query`` (required), ``parameters`` (a list for ``?``, an
+    object for ``:name``), ``batch_rows`` (50000).
 ``inline``
     ``records`` (a list of objects) or ``input_key`` (a key of the run input).
 
@@ -58,7 +68,8 @@ keeps it as ``source_original`` when it disagrees with the source's name. The ou
 
 A source that fails (a missing or malformed file, an HTTP error, a timeout, a SQL error)
 is listed in ``errors`` with a message naming the line, record, page or field, and the
-stage succeeds with the others. If every source fails the stage fails with a
+stage succeeds with the others; a source that passes a limit fails the stage (its result
+would look complete). If every source fails the stage fails with a
 ``SourceError`` naming each (retryable when one of them is); if none has a record it
 fails with a ``DataValidationError``; bad params fail it with a
 ``WorkflowValidationError`` naming the source and field.

@@ -1,4 +1,9 @@
-"""The ``api`` source: JSON records fetched with aiohttp, following pagination."""
+"""The ``api`` source: JSON records fetched with aiohttp, following pagination.
+
+Bodies are read as a stream and counted against the source's byte limit (after its
+``Content-Length``, when the server gives one), so a body bigger than the limit is never
+held whole; an error page is read no further than the snippet its message shows.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +14,20 @@ import aiohttp
 import polars as pl
 from yarl import URL
 
-from ._json import decode_json
+from ._api_page import read_page
+from ._limits import LimitReached, Meter
 from ._network import NetworkPolicyError
 from ._result import ReadError, SourceData
 from ._sources import ApiSource
-from ._values import FieldStats, RecordShapeError, find_records, frame_from_objects, record_label
+from ._values import FieldStats
 
 #: Statuses worth another attempt: the server is overloaded, failing or asks us to wait.
 _RETRYABLE_STATUS = frozenset({408, 425, 429})
 _SNIPPET_CHARS = 200
+#: Bytes of an error page read for its snippet (a UTF-8 character is up to 4).
+_SNIPPET_BYTES = 4 * _SNIPPET_CHARS
+#: Bytes of a body read at a time, each counted before the next is read.
+_CHUNK_BYTES = 256 * 1024
 
 
 async def read_api(
@@ -25,6 +35,7 @@ async def read_api(
     session: aiohttp.ClientSession,
     *,
     check_cancelled: Callable[[], None] = lambda: None,
+    meter: Meter | None = None,
 ) -> SourceData:
     """Fetch every page of an API source.
 
@@ -32,7 +43,10 @@ async def read_api(
         ReadError: an HTTP error, a timeout, an invalid body or a missing records path,
             naming the URL and the page. Timeouts, connection errors, 5xx, 408 and 429 are
             retryable; 4xx and invalid bodies are not.
+        LimitReached: the bodies (all pages together) passed the ``meter``'s bytes, or
+            their records its records, naming the URL and the page.
     """
+    meter = meter if meter is not None else Meter()
     paginated = bool(config.next_path or config.page_param)
     url = URL(config.url)
     query = {key: _query_value(value) for key, value in config.params.items()}
@@ -49,18 +63,15 @@ async def read_api(
         where = f"GET {url}" + (f" (page {pages})" if paginated else "")
         if config.page_param:
             query[config.page_param] = str(page_number)
-        body, status, final_url = await _get(session, url, query, config, where)
-        try:
-            items, found_at = find_records(body, config.records_path, what="the response body")
-            frame, part = frame_from_objects(items, label=record_label(found_at))
-        except RecordShapeError as exc:
-            raise ReadError(f"{where}: {exc}") from None
-        if frame.width:
-            frames.append(frame)
-        stats.add(part)
+        body, status, final_url = await _get(session, url, query, config, where, meter=meter)
+        page = await read_page(body, config, meter, where)
+        del body
+        if page.frame.width:
+            frames.append(page.frame)
+        stats.add(page.stats)
 
         if config.next_path:
-            link = _next_link(body, config.next_path, where)
+            link = page.next_link
             if link is None:
                 break
             # The link carries its own query: the configured params were for page one.
@@ -70,7 +81,7 @@ async def read_api(
                 break
             seen.add(url)
         elif config.page_param:
-            if not items:
+            if not page.stats.records:
                 break
             page_number += 1
         else:
@@ -91,7 +102,9 @@ async def _get(
     query: Mapping[str, str],
     config: ApiSource,
     where: str,
-) -> tuple[Any, int, URL]:
+    *,
+    meter: Meter,
+) -> tuple[bytes, int, URL]:
     try:
         async with session.get(
             url,
@@ -101,7 +114,10 @@ async def _get(
             allow_redirects=True,
         ) as response:
             status = response.status
-            body = await response.read()
+            if status == 200:
+                body = await _read_body(response, meter, where)
+            else:
+                body = await response.content.read(_SNIPPET_BYTES)
             final_url = response.url
             reason = response.reason or ""
     except TimeoutError:
@@ -128,24 +144,24 @@ async def _get(
             f"{where}: HTTP {status} {reason}".rstrip() + (f": {snippet}" if snippet else ""),
             retryable=retryable,
         )
+    return body, status, final_url
+
+
+async def _read_body(response: aiohttp.ClientResponse, meter: Meter, where: str) -> bytes:
+    """The body, counted against the source's bytes as it comes (not read past them)."""
+    if meter.bytes_left() is None:
+        return await response.read()
     try:
-        document = decode_json(body)
-    except ReadError as exc:
-        raise ReadError(f"{where}: the response body is not valid JSON: {exc}") from None
-    return document, status, final_url
-
-
-def _next_link(body: Any, path: str, where: str) -> str | None:
-    value = body
-    for part in path.split("."):
-        if not isinstance(value, Mapping) or part not in value:
-            return None
-        value = value[part]
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise ReadError(f"{where}: next_path {path!r} holds a {type(value).__name__}, not a link")
-    return value
+        if response.content_length is not None:
+            meter.check_size(response.content_length, "the body (its Content-Length)")
+        chunks: list[bytes] = []
+        # Decompressed chunks: a small compressed body cannot expand past the limit.
+        async for chunk in response.content.iter_chunked(_CHUNK_BYTES):
+            meter.add_bytes(len(chunk))
+            chunks.append(chunk)
+    except LimitReached as exc:
+        raise LimitReached(f"{where}: {exc}") from None
+    return b"".join(chunks)
 
 
 def _query_value(value: str | int | float | bool) -> str:

@@ -9,6 +9,8 @@ import polars as pl
 
 from actorflow.contracts import Records, RecordsWriter
 
+from ._limits import Meter
+
 
 class Batches:
     """Collects a source's batches; :meth:`finish` gives them as one table.
@@ -22,14 +24,19 @@ class Batches:
             this many bytes, then move them to disk with the rest (a query, whose size
             is known only as it is read). ``None``: every batch goes to disk (a file
             known to be big).
+        meter: counts each batch's records against the source's limits, before the
+            batch is kept (it raises ``LimitReached`` past one).
     """
 
-    def __init__(self, folder: Path | None, *, over_bytes: int | None = None) -> None:
+    def __init__(
+        self, folder: Path | None, *, over_bytes: int | None = None, meter: Meter | None = None
+    ) -> None:
         self._frames: list[pl.DataFrame] = []
         self._held = 0
         self._folder = folder
         self._over = over_bytes
         self._writer: RecordsWriter | None = None
+        self._meter = meter
         if folder is not None and over_bytes is None:
             self._writer = RecordsWriter(folder)
 
@@ -37,6 +44,8 @@ class Batches:
         """Keep one batch (blocking: it may be written to disk)."""
         if not frame.height:
             return
+        if self._meter is not None:
+            self._meter.add_rows(frame.height)
         if self._writer is not None:
             self._writer.write(frame)
             return

@@ -57,6 +57,7 @@ async def read_csv_direct(
     batch_bytes: int,
     check_cancelled: Callable[[], None],
     spill: Path | None = None,
+    max_rows: int | None = None,
 ) -> pl.DataFrame | Records | None:
     """The file's records parsed by polars in one call, or ``None`` when unproven.
 
@@ -69,6 +70,9 @@ async def read_csv_direct(
         spill: stream the records to disk (polars' streaming engine), into a folder
             made in this one, instead of reading them into memory; they come back as
             ``Records`` on disk.
+        max_rows: parse no more than one record past this; a file that has more is
+            left to the batched reader, which counts records exactly (polars counts a
+            blank line as a row) and stops at its limit.
 
     Returns:
         The records, exactly as the batched reader would parse them; ``None`` when the
@@ -85,8 +89,11 @@ async def read_csv_direct(
     # counts raw line breaks, as the parser did).
     options = polars_options(layout)
     lines = skipped.count("\n")
+    n_rows = None if max_rows is None else max(max_rows, 0) + 1
     reading: Callable[[], pl.DataFrame | Records | None] = (
-        _parse(path, options, lines) if spill is None else _sink(path, options, lines, spill)
+        _parse(path, options, lines, n_rows)
+        if spill is None
+        else _sink(path, options, lines, spill, n_rows)
     )
     parsing = asyncio.ensure_future(asyncio.to_thread(reading))
     try:
@@ -97,8 +104,9 @@ async def read_csv_direct(
     # Awaited even when the scan found a NUL, so that no stray thread still holds a whole
     # file's frame while the batched reader starts over.
     table = await parsing
-    if not clean or table is None or len(table.columns) != len(layout.columns):
-        return None
+    cut_short = table is not None and n_rows is not None and len(table) >= n_rows
+    if not clean or table is None or len(table.columns) != len(layout.columns) or cut_short:
+        return None  # cut short: the proofs below need the whole file
     # The checks are queries, streamed over records on disk: one column at a time.
     engine = query_engine(table)
     last = table.lazy().select(pl.col(table.columns[-1]).null_count()).collect(engine=engine)
@@ -160,11 +168,11 @@ async def _layout(
 
 
 def _parse(
-    path: Path, options: dict[str, Any], skip_lines: int
+    path: Path, options: dict[str, Any], skip_lines: int, n_rows: int | None
 ) -> Callable[[], pl.DataFrame | None]:
     def parse() -> pl.DataFrame | None:
         try:
-            return pl.read_csv(path, skip_lines=skip_lines, **options)
+            return pl.read_csv(path, skip_lines=skip_lines, n_rows=n_rows, **options)
         except pl.exceptions.PolarsError:
             return None  # malformed somewhere: the batched reader says where
 
@@ -172,12 +180,12 @@ def _parse(
 
 
 def _sink(
-    path: Path, options: dict[str, Any], skip_lines: int, folder: Path
+    path: Path, options: dict[str, Any], skip_lines: int, folder: Path, n_rows: int | None
 ) -> Callable[[], Records | None]:
     def sink() -> Records | None:
         writer = RecordsWriter(folder)
         try:
-            writer.sink(pl.scan_csv(path, skip_lines=skip_lines, **options))
+            writer.sink(pl.scan_csv(path, skip_lines=skip_lines, n_rows=n_rows, **options))
         except pl.exceptions.PolarsError:
             writer.discard()
             return None  # malformed somewhere: the batched reader says where

@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from actorflow.bus import get_logger
-from actorflow.contracts import DataValidationError, RunCancelledError
+from actorflow.contracts import DataValidationError, LimitExceededError, RunCancelledError
 
 from ._consolidate import SourceFailure, consolidate
 from ._database import read_database
 from ._file import read_file
 from ._inline import read_inline
+from ._limits import LimitReached, Meter, StageRows
 from ._result import ReadError, SourceData
 from ._sources import (
     ApiSource,
@@ -65,6 +66,8 @@ async def extract(
 
     Raises:
         WorkflowValidationError: the params are invalid (naming the source and field).
+        LimitExceededError: a source passed one of the limits (``max_rows``,
+            ``max_bytes``, ...): reading stopped there, the other reads too.
         SourceError: every source failed (naming each, with its error).
         DataValidationError: no source had a record, or there is no source at all.
     """
@@ -78,12 +81,14 @@ async def extract(
     check = check_cancelled or (lambda: None)
     report = progress or _no_progress
     finished = 0
+    stage_rows = StageRows(settings.max_rows)
 
     async def read_one(
         source: NamedSource, session: aiohttp.ClientSession | None
     ) -> SourceData | SourceFailure:
         nonlocal finished
-        outcome = await _read(source, session, run_input, check, settings)
+        meter = Meter.for_source(source.config, settings, stage_rows)
+        outcome = await _read(source, session, run_input, check, settings, meter=meter)
         finished += 1
         if isinstance(outcome, SourceFailure):
             note = f"{source.name}: failed"
@@ -110,7 +115,8 @@ async def extract(
             async with asyncio.TaskGroup() as group:
                 tasks = [group.create_task(read_one(source, session)) for source in planned]
         except BaseExceptionGroup as failed:
-            # Reads only raise to stop (RunCancelledError); the first one says why.
+            # Reads only raise to stop (RunCancelledError, LimitExceededError): the
+            # others were cancelled with it, and the first one says why.
             raise failed.exceptions[0] from None
     check()
     outcomes = [task.result() for task in tasks]
@@ -131,6 +137,8 @@ async def _read(
     run_input: Mapping[str, Any],
     check: Callable[[], None],
     settings: ExtractionParams,
+    *,
+    meter: Meter,
 ) -> SourceData | SourceFailure:
     config = source.config
     spill_dir = None if settings.spill_dir is None else Path(settings.spill_dir)
@@ -141,22 +149,28 @@ async def _read(
                 check_cancelled=check,
                 spill_over_bytes=settings.spill_over_bytes,
                 spill_dir=spill_dir,
+                meter=meter,
             )
         if isinstance(config, ApiSource):
             from ._api import read_api  # noqa: PLC0415  # it imports aiohttp
 
             assert session is not None
-            return await read_api(config, session, check_cancelled=check)
+            return await read_api(config, session, check_cancelled=check, meter=meter)
         if isinstance(config, DatabaseSource):
             return await read_database(
                 config,
                 check_cancelled=check,
                 spill_over_bytes=settings.spill_over_bytes,
                 spill_dir=spill_dir,
+                meter=meter,
             )
-        return await read_inline(config, run_input)
+        return await read_inline(config, run_input, meter=meter)
     except RunCancelledError:
         raise
+    except LimitReached as exc:
+        # Not one source's failure among others: the stage's result would be cut short.
+        _log.warning("source passed a limit", source=source.name, type=source.type, error=str(exc))
+        raise LimitExceededError(f"{_prefix(config)}{exc}", source=source.name) from None
     except ReadError as exc:
         message, retryable, error = f"{_prefix(config)}{exc}", exc.retryable, "SourceError"
     except Exception as exc:  # noqa: BLE001  # a bug in one reader must not lose the others

@@ -5,20 +5,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import stat
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiofiles.os
 import polars as pl
 
-from actorflow.contracts import Records, spill_root
+from actorflow.contracts import Records, listing, spill_root
 
 from ._batches import Batches
 from ._csv import CsvParser
 from ._csv_direct import read_csv_direct
 from ._json import decode_json
 from ._json_stream import stream_records
+from ._limits import Meter
 from ._result import ReadError, SourceData
 from ._sources import FileFormat, FileSource
 from ._text import TextBatch, text_batches
@@ -50,6 +52,7 @@ async def read_file(
     check_cancelled: Callable[[], None] = lambda: None,
     spill_over_bytes: int | None = None,
     spill_dir: Path | None = None,
+    meter: Meter | None = None,
 ) -> SourceData:
     """Read a file source.
 
@@ -60,7 +63,10 @@ async def read_file(
 
     Raises:
         ReadError: the file is missing, unreadable or malformed (naming the line).
+        LimitReached: the file is bigger than the ``meter``'s bytes (it is not read
+            then), or has more records than it allows (reading stops there).
     """
+    meter = meter if meter is not None else Meter()
     path = Path(config.path)
     fmt = config.format or _FORMATS.get(path.suffix.lower())
     if fmt is None:
@@ -72,9 +78,10 @@ async def read_file(
         info = await aiofiles.os.stat(path)
         if stat.S_ISDIR(info.st_mode):
             raise ReadError("is a directory, not a file")
+        meter.check_size(info.st_size, "the file")
         over = spill_over_bytes is not None and info.st_size > spill_over_bytes
         spill = (spill_dir or spill_root()) if over else None
-        data = await _READERS[fmt](path, config, check_cancelled, spill)
+        data = await _READERS[fmt](path, config, _Reading(check_cancelled, spill, meter))
     except FileNotFoundError:
         where = "" if path.is_absolute() else f" (looked in {Path.cwd()})"
         raise ReadError(f"file not found{where}") from None
@@ -90,6 +97,19 @@ async def read_file(
         **data.info,
     }
     return data
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """How one file is read: the cancellation check, where it spills, its limits."""
+
+    check: Callable[[], None]
+    spill: Path | None
+    meter: Meter
+
+    def batches(self) -> Batches:
+        """Where the file's batches go (counted against its limits)."""
+        return Batches(self.spill, meter=self.meter)
 
 
 def _batches(
@@ -120,23 +140,27 @@ def _csv_parser(path: Path, config: FileSource) -> CsvParser:
     )
 
 
-async def _read_csv(
-    path: Path, config: FileSource, check: Callable[[], None], spill: Path | None
-) -> SourceData:
+async def _read_csv(path: Path, config: FileSource, reading: _Reading) -> SourceData:
     # A big well-formed file in one polars call; anything else (or anything the direct
     # read cannot prove right) batch by batch, which names the line of every problem.
     parser = _csv_parser(path, config)
+    meter = reading.meter
     frame = await read_csv_direct(
         path,
         parser,
         encoding=config.encoding,
         batch_bytes=config.batch_bytes,
-        check_cancelled=check,
-        spill=spill,
+        check_cancelled=reading.check,
+        spill=reading.spill,
+        max_rows=meter.rows_left(),
     )
-    if frame is None:
+    if frame is not None:
+        meter.add_rows(len(frame))
+    else:
         parser = _csv_parser(path, config)
-        frame = await _read_csv_batches(path, config, parser, check, spill)
+        frame = await _read_csv_batches(
+            path, config, parser, reading.check, reading.spill, meter=meter
+        )
     result = SourceData(frame)
     if parser.layout is not None:
         result.info = {
@@ -148,7 +172,7 @@ async def _read_csv(
                 {
                     "kind": "renamed_columns",
                     "message": "header names that were empty, padded or repeated were "
-                    "changed: " + ", ".join(parser.layout.renamed),
+                    "changed: " + listing(parser.layout.renamed),
                     "count": len(parser.layout.renamed),
                     "fields": {},
                 }
@@ -157,10 +181,16 @@ async def _read_csv(
 
 
 async def _read_csv_batches(
-    path: Path, config: FileSource, parser: CsvParser, check: Callable[[], None], spill: Path | None
+    path: Path,
+    config: FileSource,
+    parser: CsvParser,
+    check: Callable[[], None],
+    spill: Path | None,
+    *,
+    meter: Meter | None = None,
 ) -> pl.DataFrame | Records:
     parsing: asyncio.Future[pl.DataFrame] | None = None
-    with Batches(spill) as frames:
+    with Batches(spill, meter=meter) as frames:
         try:
             async for batch in _batches(path, config, "CSV", check, quote='"'):
                 # A batch is parsed in a thread (polars releases the GIL) while the next
@@ -176,14 +206,13 @@ async def _read_csv_batches(
         return frames.finish(parser.empty())
 
 
-async def _read_json(
-    path: Path, config: FileSource, check: Callable[[], None], spill: Path | None
-) -> SourceData:
+async def _read_json(path: Path, config: FileSource, reading: _Reading) -> SourceData:
     # The whole parse is faster than the stream and its errors come from msgspec, but
     # it holds the document as Python objects: only small documents get it.
+    check = reading.check
     big = (await aiofiles.os.stat(path)).st_size > config.batch_bytes
     if big:
-        with Batches(spill) as frames:
+        with reading.batches() as frames:
             chunks = _batches(path, config, "JSON", check, whole_lines=False)
             async with contextlib.aclosing(chunks):  # the stream may stop before the end
                 stats = await stream_records(chunks, config.records_path, frames)
@@ -199,7 +228,9 @@ async def _read_json(
         items, found_at = find_records(document, config.records_path, what="the file")
     except RecordShapeError as exc:
         raise ReadError(str(exc)) from None
-    data = await asyncio.to_thread(_objects_to_frame, items, record_label(found_at), check)
+    data = await asyncio.to_thread(
+        _objects_to_frame, items, record_label(found_at), check, reading.meter
+    )
     if big and items and found_at and "." not in found_at and not config.records_path:
         # Found by elimination, which a stream cannot do: say how to let it stream.
         data.warnings.append(
@@ -215,8 +246,10 @@ async def _read_json(
     return data
 
 
-def _objects_to_frame(items: list[Any], label: str, check: Callable[[], None]) -> SourceData:
-    with Batches(None) as frames:
+def _objects_to_frame(
+    items: list[Any], label: str, check: Callable[[], None], meter: Meter
+) -> SourceData:
+    with Batches(None, meter=meter) as frames:
         objects = ObjectFrames(frames.add, label=label)
         try:
             for start in range(0, len(items), OBJECT_BATCH):
@@ -228,12 +261,10 @@ def _objects_to_frame(items: list[Any], label: str, check: Callable[[], None]) -
         return SourceData(frames.finish(pl.DataFrame(), how="diagonal"), fields=objects.stats)
 
 
-async def _read_jsonl(
-    path: Path, config: FileSource, check: Callable[[], None], spill: Path | None
-) -> SourceData:
+async def _read_jsonl(path: Path, config: FileSource, reading: _Reading) -> SourceData:
     stats = FieldStats()
-    with Batches(spill) as frames:
-        async for batch in _batches(path, config, "JSON Lines", check):
+    with reading.batches() as frames:
+        async for batch in _batches(path, config, "JSON Lines", reading.check):
             frame, part = await asyncio.to_thread(_parse_jsonl, batch)
             await asyncio.to_thread(frames.add, frame)
             stats.add(part)
@@ -266,11 +297,9 @@ def _parse_jsonl(batch: TextBatch) -> tuple[pl.DataFrame, FieldStats]:
     return frame_from_objects(items)
 
 
-async def _read_text(
-    path: Path, config: FileSource, check: Callable[[], None], spill: Path | None
-) -> SourceData:
-    with Batches(spill) as frames:
-        async for batch in _batches(path, config, "text", check):
+async def _read_text(path: Path, config: FileSource, reading: _Reading) -> SourceData:
+    with reading.batches() as frames:
+        async for batch in _batches(path, config, "text", reading.check):
             lines = pl.Series("text", [batch.text]).str.split("\n").explode()
             if batch.text.endswith("\n"):
                 lines = lines.slice(0, len(lines) - 1)
@@ -288,7 +317,7 @@ async def _read_text(
         return SourceData(frames.finish(empty))
 
 
-_READERS = {
+_READERS: dict[FileFormat, Callable[[Path, FileSource, _Reading], Awaitable[SourceData]]] = {
     "csv": _read_csv,
     "json": _read_json,
     "jsonl": _read_jsonl,

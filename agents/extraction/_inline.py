@@ -8,18 +8,22 @@ from typing import Any
 
 import polars as pl
 
-from actorflow.contracts import Records
+from actorflow.contracts import Records, listing, quote
 
+from ._limits import Meter
 from ._result import ReadError, SourceData
 from ._sources import InlineSource
 from ._values import RecordShapeError, frame_from_objects, to_text
 
 
-async def read_inline(config: InlineSource, run_input: Mapping[str, Any]) -> SourceData:
+async def read_inline(
+    config: InlineSource, run_input: Mapping[str, Any], *, meter: Meter | None = None
+) -> SourceData:
     """Read an inline source.
 
     Raises:
         ReadError: the input key is missing, or holds something other than records.
+        LimitReached: it has more records than the ``meter`` allows.
     """
     if config.input_key is None:
         value: Any = config.records
@@ -28,15 +32,17 @@ async def read_inline(config: InlineSource, run_input: Mapping[str, Any]) -> Sou
     else:
         key = config.input_key
         if key not in run_input:
-            known = ", ".join(repr(k) for k in run_input) or "none"
-            raise ReadError(f"the run input has no {key!r} (its keys: {known})")
+            known = listing(quote(k) for k in run_input) or "none"
+            raise ReadError(f"the run input has no {quote(key)} (its keys: {known})")
         value = run_input[key]
         label = f"{key}[{{index}}]"
         info = {"input_key": key}
+    if not isinstance(value, (list, tuple, Records)):
+        raise ReadError(f"{label.split('[')[0]} is a {type(value).__name__}, not a list of records")
+    if meter is not None:
+        meter.add_rows(len(value))  # already in memory, but counted in the stage's records
     if isinstance(value, Records):
         return SourceData(strings(value.frame), info=info)
-    if not isinstance(value, (list, tuple)):
-        raise ReadError(f"{label.split('[')[0]} is a {type(value).__name__}, not a list of records")
     try:
         # Inline lists can be large (an API upload): convert off the loop.
         frame, stats = await asyncio.to_thread(frame_from_objects, value, label=label)

@@ -63,9 +63,10 @@ class PolicyResolver(AbstractResolver):
     names that change what they resolve to are all held to the policy.
     """
 
-    def __init__(self, policy: NetworkPolicy) -> None:
+    def __init__(self, policy: NetworkPolicy, inner: AbstractResolver | None = None) -> None:
         self._policy = policy
-        self._inner = DefaultResolver()
+        # ``inner`` answers the lookups (the system's resolver; injectable for tests).
+        self._inner = inner if inner is not None else DefaultResolver()
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET

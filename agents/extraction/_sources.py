@@ -17,10 +17,13 @@ from typing import Annotated, Any, Literal, TypeAlias
 import msgspec
 from yarl import URL
 
-from actorflow.contracts import Problem, Records, WorkflowValidationError, thaw
+from actorflow.contracts import Problem, Records, WorkflowValidationError, quote, thaw
 
 FileFormat = Literal["csv", "json", "jsonl", "text"]
 Scalar: TypeAlias = str | int | float | bool | None
+
+#: A limit: a positive count, or ``None`` for none.
+Limit: TypeAlias = Annotated[int, msgspec.Meta(ge=1)] | None
 
 _MSGSPEC_PATH = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
 
@@ -30,16 +33,29 @@ class _Source(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
 
     #: Shown in the ``source`` column, the counts and every error; unique in a stage.
     name: Annotated[str, msgspec.Meta(min_length=1)] | None = None
+    #: Most records of this source: reading stops, and the stage fails, past it (the
+    #: stage's ``max_rows_per_source`` applies when lower).
+    max_rows: Limit = None
 
 
-class FileSource(_Source, frozen=True, tag="file", tag_field="type"):
+class _ByteLimited(_Source, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Fields of sources read from bytes (files, HTTP bodies, query results)."""
+
+    #: Most bytes of this source (a file's size, an API's bodies, a query result's
+    #: values): reading stops, and the stage fails, past it (the stage's
+    #: ``max_bytes_per_source`` applies when lower).
+    max_bytes: Limit = None
+
+
+class FileSource(_ByteLimited, frozen=True, tag="file", tag_field="type"):
     """A CSV, JSON, JSONL or text file, read with aiofiles in batches.
 
     Attributes:
         path: the file (relative paths are relative to the working directory).
         format: ``csv``, ``json``, ``jsonl`` or ``text``; by default from the extension
             (``.csv``/``.tsv``, ``.json``, ``.jsonl``/``.ndjson``, ``.txt``/``.log``).
-        encoding: any Python codec; ``utf-8`` (the default) also accepts a BOM.
+        encoding: any Python text encoding (not a bytes-to-bytes codec such as
+            ``base64_codec``, nor ``rot13``); ``utf-8`` (the default) also accepts a BOM.
         delimiter: CSV only; sniffed from the first lines when not given.
         has_header: CSV only; sniffed when not given.
         records_path: JSON only; dotted path to the list of records (``data``,
@@ -66,9 +82,16 @@ class FileSource(_Source, frozen=True, tag="file", tag_field="type"):
         if not self.path:
             raise ValueError("path must not be empty")
         try:
-            codecs.lookup(self.encoding)
+            codec = codecs.lookup(self.encoding)
         except LookupError:
-            raise ValueError(f"unknown encoding {self.encoding!r}") from None
+            raise ValueError(f"unknown encoding {quote(self.encoding)}") from None
+        # Codecs such as rot13 (str to str) or base64_codec (bytes to bytes) are found
+        # too, but cannot decode a file into text: refuse them here, not mid-read.
+        if not codec._is_text_encoding:
+            raise ValueError(
+                f"encoding {quote(self.encoding)} is not a text encoding (it does not "
+                "decode bytes to text); use one such as utf-8, latin-1 or cp1252"
+            )
         if self.delimiter is not None and (len(self.delimiter) != 1 or self.delimiter in '"\r\n'):
             raise ValueError(
                 "delimiter must be one character other than a quote or a newline, "
@@ -76,7 +99,7 @@ class FileSource(_Source, frozen=True, tag="file", tag_field="type"):
             )
 
 
-class ApiSource(_Source, frozen=True, tag="api", tag_field="type"):
+class ApiSource(_ByteLimited, frozen=True, tag="api", tag_field="type"):
     """JSON records fetched with HTTP GET, page after page.
 
     Attributes:
@@ -111,7 +134,7 @@ class ApiSource(_Source, frozen=True, tag="api", tag_field="type"):
             raise ValueError("give next_path or page_param, not both")
 
 
-class DatabaseSource(_Source, frozen=True, tag="database", tag_field="type"):
+class DatabaseSource(_ByteLimited, frozen=True, tag="database", tag_field="type"):
     """A SQL query against a SQLite file, opened read-only.
 
     Attributes:
@@ -170,6 +193,13 @@ class ExtractionParams(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
             memory.
         spill_dir: the folder those files go under (default: ``$ACTORFLOW_SPILL_DIR``
             or the temp dir); the stages that process them write theirs beside them.
+        max_rows: most records of all the sources together (inline ones too); reading
+            stops, and the stage fails with a ``LimitExceededError``, past it.
+        max_rows_per_source: most records of any one source (a source's own
+            ``max_rows`` may be lower).
+        max_bytes_per_source: most bytes of any one source: a file's size, an API's
+            response bodies (all pages), a query result's values (a source's own
+            ``max_bytes`` may be lower).
     """
 
     sources: list[Source] = msgspec.field(default_factory=list)
@@ -178,6 +208,9 @@ class ExtractionParams(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
     source_column: str = "source"
     spill_over_mb: Annotated[float, msgspec.Meta(ge=0)] | None = 256
     spill_dir: Annotated[str, msgspec.Meta(min_length=1)] | None = None
+    max_rows: Limit = None
+    max_rows_per_source: Limit = None
+    max_bytes_per_source: Limit = None
 
     @property
     def spill_over_bytes(self) -> int | None:

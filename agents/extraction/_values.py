@@ -16,6 +16,8 @@ from typing import Any
 import msgspec
 import polars as pl
 
+from actorflow.contracts import listing, quote
+
 
 class RecordShapeError(ValueError):
     """A record that is not an object, or records that cannot be found where expected."""
@@ -226,9 +228,7 @@ def record_label(path: str) -> str:
 
 
 def _keys(value: Mapping[str, Any]) -> str:
-    names = list(value)
-    shown = ", ".join(repr(k) for k in names[:8])
-    return f"{shown}, ..." if len(names) > 8 else shown or "none"
+    return listing(quote(str(k)) for k in value) or "none"
 
 
 _KINDS: tuple[tuple[type | tuple[type, ...], str], ...] = (

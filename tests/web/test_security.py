@@ -181,7 +181,7 @@ async def test_too_many_records_in_one_run_is_413(make_server: MakeServer) -> No
     assert status == 413
 
 
-async def test_a_file_that_yields_too_many_records_cancels_its_run(
+async def test_a_file_that_yields_too_many_records_fails_its_run_as_it_is_read(
     make_server: MakeServer, data_root: Path
 ) -> None:
     (data_root / "big.csv").write_text("id,revenue\n" + "".join(f"{i},1\n" for i in range(10)))
@@ -190,8 +190,16 @@ async def test_a_file_that_yields_too_many_records_cancels_its_run(
         {"task": "t", "workflow_config": {"sources": [{"type": "file", "path": "big.csv"}]}}
     )
     final = await server.wait_done(run_id)
-    assert final["status"] == "cancelled"
-    assert "10 records" in final["error"]["message"]
+    # Failed by the extraction as its read passed the limit (it was cancelled once the
+    # whole file had been read), once: the same file passes it again.
+    assert final["status"] == "failed"
+    message = final["error"]["message"]
+    assert message.startswith("big: file ")
+    assert "more than 5 records in all" in message
+    assert "max_rows=5" in message
+    assert final["error"]["type"] == "LimitExceededError"
+    assert final["stages"][0]["attempts"] == 1  # extraction has retries; not for this
+    assert final["results"] == {}  # nothing to download
 
 
 async def test_runs_beyond_the_concurrency_limit_are_429(make_server: MakeServer) -> None:

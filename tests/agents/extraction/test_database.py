@@ -71,5 +71,6 @@ async def test_a_missing_database_file_is_reported_and_not_created(tmp_path: Pat
 async def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     notes = tmp_path / "notes.sqlite"
     notes.write_text("just some text, long enough to look like a header of something " * 4)
-    with pytest.raises(SourceError, match="SQL error: file is not a database"):
+    # Refused by its header, before SQLite opens it (it would only fail at the query).
+    with pytest.raises(SourceError, match=r"notes: database .*: the file is not a SQLite database"):
         await query(notes, "SELECT * FROM orders")
