@@ -15,6 +15,7 @@
 from ._callbacks import OpenCallback
 from ._connect import ENV_VAR, default_path
 from ._errors import StoreError
+from ._outbox import CallbackOutbox
 from ._schema import LATEST as SCHEMA_VERSION
 from ._store import RunStore
 from ._types import (
@@ -32,6 +33,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "AgentStats",
     "AttemptRecord",
+    "CallbackOutbox",
     "OpenCallback",
     "Recovery",
     "RunDetail",

@@ -30,11 +30,11 @@ from actorflow.contracts import (
     WorkflowSpec,
 )
 
-from . import _callbacks, _queries, _resume
-from ._callbacks import OpenCallback
+from . import _queries, _resume
 from ._connect import connect, default_path, enable_wal, write_transaction
 from ._errors import StoreError, store_error
 from ._journal import Journal, Outcome, Recorded, Submitted
+from ._outbox import CallbackOutbox
 from ._outputs import OutputFiles
 from ._queries import When
 from ._schema import migrate
@@ -128,6 +128,9 @@ class RunStore:
         self.lease_s = lease_s
         self.host = socket.gethostname()
         self.owner = f"{self.host}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+        #: The webhook outbox: callbacks kept until delivered, even across restarts.
+        self.callbacks = CallbackOutbox(self._use, owner=self.owner, host=self.host,
+                                        lease_s=lease_s)  # fmt: skip
         self.outputs = OutputFiles(self.path.parent)
         self._lock = threading.Lock()
         # Keyed by id(); holding the runtime keeps that id from being reused meanwhile.
@@ -386,59 +389,6 @@ class RunStore:
             "resumed",
             reused=tuple(plan.resume_from),
             handle=handle,
-        )
-
-    # -- callbacks ------------------------------------------------------------------------
-
-    def register_callback(self, run_id: str, url: str) -> None:
-        """Remember that ``run_id``'s final status goes to ``url`` (before it can end)."""
-        now = time.time()
-        self._use(
-            f"registering the callback of run {run_id}",
-            lambda conn: _callbacks.register(conn, run_id, url, me=self.owner, now=now),
-        )
-
-    def callback_ready(self, run_id: str, body: bytes) -> None:
-        """Keep the body to deliver, now that the run ended."""
-        now = time.time()
-        self._use(
-            f"keeping the callback of run {run_id}",
-            lambda conn: _callbacks.ready(conn, run_id, body, now=now),
-        )
-
-    def callback_settled(
-        self, run_id: str, *, delivered: bool, attempts: int, error: str | None = None
-    ) -> None:
-        """Close a callback: delivered, or given up after ``attempts`` (with the reason)."""
-        now = time.time()
-        self._use(
-            f"closing the callback of run {run_id}",
-            lambda conn: _callbacks.settle(
-                conn, run_id, delivered=delivered, attempts=attempts, error=error, now=now
-            ),
-        )
-
-    def claim_callbacks(self, resumed: Collection[str] = ()) -> tuple[OpenCallback, ...]:
-        """Take over the open callbacks of stores that are gone (closed, or their process
-        dead), and return every open callback this store owns, oldest first.
-
-        Args:
-            resumed: runs that :meth:`recover` resumed here. A callback still waiting
-                for its run is taken only if the run has ended or is one of these.
-        """
-        now = time.time()
-        return tuple(
-            self._use(
-                "claiming open callbacks",
-                lambda conn: _callbacks.claim_open(
-                    conn,
-                    me=self.owner,
-                    host=self.host,
-                    now=now,
-                    lease_s=self.lease_s,
-                    resumed=frozenset(resumed),
-                ),
-            )
         )
 
     # -- queries --------------------------------------------------------------------------

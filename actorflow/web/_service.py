@@ -130,7 +130,7 @@ class WebService:
             timeout_s=settings.webhook_timeout_s,
             max_elapsed_s=settings.webhook_max_elapsed_s,
             backoff_s=settings.webhook_backoff_s,
-            journal=store,
+            journal=store.callbacks if store is not None else None,
         )
         self.closing = asyncio.Event()
         self.started_at = time.time()
@@ -155,7 +155,7 @@ class WebService:
             recoveries = await asyncio.to_thread(self.store.attach, self.runtime, recover=recover)
             # After recovery: the callbacks of the runs it resumed here come with them.
             resumed = [r.run_id for r in recoveries if r.handle is not None]
-            callbacks = await asyncio.to_thread(self.store.claim_callbacks, resumed)
+            callbacks = await asyncio.to_thread(self.store.callbacks.claim, resumed)
             waiting = {c.run_id: c.url for c in callbacks if c.state == "waiting"}
             for recovery in recoveries:
                 if recovery.handle is not None:
@@ -166,7 +166,7 @@ class WebService:
         self.started_at = time.time()
 
     async def _resume_callback(self, callback: OpenCallback, *, ended: bool) -> None:
-        """Finish a callback that a stopped service began (see ``Store.claim_callbacks``)."""
+        """Finish a callback that a stopped service began (see ``RunStore.callbacks.claim``)."""
         if callback.state == "sending" and callback.body is not None:
             spent = time.time() - (callback.ready_at or time.time())
             self.webhooks.deliver(
@@ -273,7 +273,7 @@ class WebService:
             # Before the run exists: a process that dies mid-run leaves the callback to
             # whichever one resumes the run.
             try:
-                await asyncio.to_thread(self.store.register_callback, run_id, request.callback_url)
+                await asyncio.to_thread(self.store.callbacks.register, run_id, request.callback_url)
             except StoreError as exc:
                 raise ApiError(
                     503, "unavailable", f"the run store cannot keep the callback: {exc}"
@@ -298,7 +298,7 @@ class WebService:
                 # No run, nothing to call back about: closed, so no one takes it over.
                 with contextlib.suppress(StoreError):
                     await asyncio.to_thread(
-                        self.store.callback_settled,
+                        self.store.callbacks.settled,
                         run_id,
                         delivered=False,
                         attempts=0,

@@ -36,11 +36,11 @@ _MAX_DELAY_S = 30.0
 
 
 class CallbackJournal(Protocol):
-    """Where deliveries are kept until they end (the run store)."""
+    """Where deliveries are kept until they end (the run store's ``callbacks``)."""
 
-    def callback_ready(self, run_id: str, body: bytes) -> None: ...
+    def ready(self, run_id: str, body: bytes) -> None: ...
 
-    def callback_settled(
+    def settled(
         self, run_id: str, *, delivered: bool, attempts: int, error: str | None = None
     ) -> None: ...
 
@@ -126,14 +126,14 @@ class Webhooks:
     ) -> bool:
         journal = self._journal
         if journal is not None and not kept:
-            await _keep(functools.partial(journal.callback_ready, key, body))
+            await _keep(functools.partial(journal.ready, key, body))
         try:
             delivered, attempts, reason = await self._attempts(url, body, key, max_elapsed_s)
         except _AbandonedError:
             return False  # left open in the journal: the next service takes it over
         if journal is not None:
             settled = functools.partial(
-                journal.callback_settled, key, delivered=delivered, attempts=attempts, error=reason
+                journal.settled, key, delivered=delivered, attempts=attempts, error=reason
             )
             await _keep(settled)
         return delivered

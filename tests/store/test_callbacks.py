@@ -31,11 +31,11 @@ def finished_run(db_path: Path) -> str:
 def test_a_body_kept_by_a_closed_store_is_taken_over_by_the_next(db_path: Path) -> None:
     run_id = finished_run(db_path)
     with RunStore(db_path) as first:
-        first.register_callback(run_id, "http://127.0.0.1:9/hook")
-        first.callback_ready(run_id, b'{"status": "completed"}')
-        assert first.claim_callbacks()[0].state == "sending"  # its own: already open
+        first.callbacks.register(run_id, "http://127.0.0.1:9/hook")
+        first.callbacks.ready(run_id, b'{"status": "completed"}')
+        assert first.callbacks.claim()[0].state == "sending"  # its own: already open
     with RunStore(db_path) as second:
-        (taken,) = second.claim_callbacks()
+        (taken,) = second.callbacks.claim()
         assert taken == OpenCallback(
             run_id=run_id,
             url="http://127.0.0.1:9/hook",
@@ -45,28 +45,28 @@ def test_a_body_kept_by_a_closed_store_is_taken_over_by_the_next(db_path: Path) 
             ready_at=taken.ready_at,
         )
         assert taken.ready_at is not None
-        second.callback_settled(run_id, delivered=True, attempts=2)
+        second.callbacks.settled(run_id, delivered=True, attempts=2)
     with RunStore(db_path) as third:
-        assert third.claim_callbacks() == ()  # delivered: closed for good
+        assert third.callbacks.claim() == ()  # delivered: closed for good
 
 
 def test_a_callback_given_up_is_not_taken_over(db_path: Path) -> None:
     run_id = finished_run(db_path)
     with RunStore(db_path) as first:
-        first.register_callback(run_id, "http://127.0.0.1:9/hook")
-        first.callback_ready(run_id, b"{}")
-        first.callback_settled(run_id, delivered=False, attempts=7, error="HTTP 410")
+        first.callbacks.register(run_id, "http://127.0.0.1:9/hook")
+        first.callbacks.ready(run_id, b"{}")
+        first.callbacks.settled(run_id, delivered=False, attempts=7, error="HTTP 410")
     with RunStore(db_path) as second:
-        assert second.claim_callbacks() == ()
+        assert second.callbacks.claim() == ()
 
 
 def test_the_callbacks_of_a_live_store_are_left_alone(db_path: Path) -> None:
     run_id = finished_run(db_path)
     with RunStore(db_path) as alive, RunStore(db_path) as other:
-        alive.register_callback(run_id, "http://127.0.0.1:9/hook")
-        alive.callback_ready(run_id, b"{}")
-        assert other.claim_callbacks() == ()
-        assert len(alive.claim_callbacks()) == 1
+        alive.callbacks.register(run_id, "http://127.0.0.1:9/hook")
+        alive.callbacks.ready(run_id, b"{}")
+        assert other.callbacks.claim() == ()
+        assert len(alive.callbacks.claim()) == 1
 
 
 def test_a_waiting_callback_stays_with_the_store_that_runs_its_run(
@@ -79,11 +79,11 @@ def test_a_waiting_callback_stays_with_the_store_that_runs_its_run(
         alive.attach(busy)
         handle = busy.submit({"name": "g", "stages": [{"name": "g", "agent": "gate",
                                                        "params": {"gate": gate}}]})  # fmt: skip
-        alive.register_callback(handle.run_id, "http://127.0.0.1:9/hook")
+        alive.callbacks.register(handle.run_id, "http://127.0.0.1:9/hook")
         assert Gate.entered[gate].wait(10)
         alive.flush()
         with RunStore(db_path) as other:
-            assert other.claim_callbacks() == ()  # its run is under way elsewhere
+            assert other.callbacks.claim() == ()  # its run is under way elsewhere
         Gate.gates[gate].set()
         assert handle.result(timeout=10).ok
 
@@ -94,15 +94,15 @@ def test_each_open_callback_is_taken_over_by_exactly_one_of_several_stores(
     run_ids = [finished_run(db_path) for _ in range(3)]
     with RunStore(db_path) as first:
         for run_id in run_ids:
-            first.register_callback(run_id, f"http://127.0.0.1:9/{run_id}")
-            first.callback_ready(run_id, run_id.encode())
+            first.callbacks.register(run_id, f"http://127.0.0.1:9/{run_id}")
+            first.callbacks.ready(run_id, run_id.encode())
     start, end = threading.Barrier(3), threading.Barrier(3)
     taken: list[str] = []
 
     def claim() -> None:
         with RunStore(db_path) as store:
             start.wait()
-            taken.extend(c.run_id for c in store.claim_callbacks())
+            taken.extend(c.run_id for c in store.callbacks.claim())
             end.wait()  # open until all have claimed: a closed store's callbacks are free
 
     threads = [threading.Thread(target=claim) for _ in range(3)]
@@ -118,8 +118,8 @@ KEEPER = textwrap.dedent(
     import sys
     from actorflow.store import RunStore
     store = RunStore(sys.argv[1])
-    store.register_callback(sys.argv[2], "http://127.0.0.1:9/hook")
-    store.callback_ready(sys.argv[2], b"kept")
+    store.callbacks.register(sys.argv[2], "http://127.0.0.1:9/hook")
+    store.callbacks.ready(sys.argv[2], b"kept")
     print("kept", flush=True)
     sys.stdin.read()  # until killed
     """
@@ -142,11 +142,11 @@ def test_a_callback_of_a_process_killed_with_sigkill_is_taken_over_at_once(
         assert process.stdout is not None
         assert process.stdout.readline().strip() == "kept"
         with RunStore(db_path) as other:
-            assert other.claim_callbacks() == ()  # alive: not taken
+            assert other.callbacks.claim() == ()  # alive: not taken
         process.send_signal(signal.SIGKILL)
         process.wait(10)
         with RunStore(db_path) as other:
-            (taken,) = other.claim_callbacks()  # a dead pid on this host: no lease to wait
+            (taken,) = other.callbacks.claim()  # a dead pid on this host: no lease to wait
         assert (taken.run_id, taken.body) == (run_id, b"kept")
     finally:
         if process.poll() is None:

@@ -83,7 +83,7 @@ async def test_a_callback_still_retrying_at_shutdown_is_delivered_after_a_restar
     assert body == receiver.calls[0][1]  # the body kept at the run's end, byte for byte
     assert (body["workflow_id"], body["status"]) == (run_id, "completed")
     with RunStore(db_path) as store:
-        assert store.claim_callbacks() == ()  # delivered: nothing left open
+        assert store.callbacks.claim() == ()  # delivered: nothing left open
 
 
 async def _until_held(http: aiohttp.ClientSession, url: str, run_id: str) -> None:

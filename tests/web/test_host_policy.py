@@ -106,15 +106,15 @@ class Journal:
     """Records how each delivery ended (the run store's part)."""
 
     def __init__(self) -> None:
-        self.settled: dict[str, tuple[bool, int, str | None]] = {}
+        self.ended: dict[str, tuple[bool, int, str | None]] = {}
 
-    def callback_ready(self, run_id: str, body: bytes) -> None:
+    def ready(self, run_id: str, body: bytes) -> None:
         return None
 
-    def callback_settled(
+    def settled(
         self, run_id: str, *, delivered: bool, attempts: int, error: str | None = None
     ) -> None:
-        self.settled[run_id] = (delivered, attempts, error)
+        self.ended[run_id] = (delivered, attempts, error)
 
 
 async def test_a_callback_to_a_private_address_literal_is_refused_when_connecting() -> None:
@@ -136,7 +136,7 @@ async def test_a_callback_to_a_private_address_literal_is_refused_when_connectin
     try:
         for key, host in (("v4", "127.0.0.1"), ("mapped", "[::ffff:127.0.0.1]")):
             assert not await hooks.deliver(f"http://{host}:{port}/hook", b"{}", key=key)
-            delivered, attempts, error = journal.settled[key]
+            delivered, attempts, error = journal.ended[key]
             assert (delivered, attempts) == (False, 1)  # refused, not retried
             assert error is not None and "not a public address" in error
         assert received == []

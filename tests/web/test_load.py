@@ -17,8 +17,8 @@ from typing import Any
 import aiohttp
 import msgspec
 import pytest
-from test_web_crash import _check_promise
 
+from tests.web.test_crash import _check_promise
 from tests.web.web_agents import RECORDS
 from tests.web.web_process import ServeProcess
 
