@@ -9,6 +9,7 @@ from __future__ import annotations
 import decimal
 import hashlib
 import hmac
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -29,11 +30,27 @@ T = TypeVar("T")
 SESSION_COOKIE = "actorflow_session"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _CHUNK = 64 * 1024
+#: A ``Host`` header as RFC 9110 has it: a name or IPv4 address, or an IPv6 address in
+#: brackets, and an optional port. Nothing else (no user info: ``evil.example:80@127.0.0.1``
+#: would otherwise read as the host 127.0.0.1).
+_HOST = re.compile(r"(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 
 
 def session_value(token: str) -> str:
     """The dashboard cookie's value: derived from the token, so the token is not stored."""
     return hmac.new(token.encode(), b"actorflow-dashboard-session", hashlib.sha256).hexdigest()
+
+
+def same_secret(given: str, expected: str) -> bool:
+    """Whether ``given`` is ``expected``, in constant time, whatever characters it holds.
+
+    Compared as bytes: ``hmac.compare_digest`` refuses ``str`` with non-ASCII characters,
+    and aiohttp hands over a header's non-UTF-8 bytes as lone surrogates, which only
+    ``surrogateescape`` turns back into bytes.
+    """
+    return hmac.compare_digest(
+        given.encode("utf-8", "surrogateescape"), expected.encode("utf-8", "surrogateescape")
+    )
 
 
 def authenticated(request: web.Request, settings: Settings) -> bool:
@@ -42,19 +59,26 @@ def authenticated(request: web.Request, settings: Settings) -> bool:
         return True
     header = request.headers.get("Authorization", "")
     scheme, _, given = header.partition(" ")
-    if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode()):
+    if scheme.lower() == "bearer" and same_secret(given.strip(), token):
         return True
     cookie = request.cookies.get(SESSION_COOKIE)
-    return cookie is not None and hmac.compare_digest(cookie, session_value(token))
+    return cookie is not None and same_secret(cookie, session_value(token))
 
 
 def check_request(request: web.Request, settings: Settings, *, public: bool = False) -> None:
     """Host, origin and token checks.
 
     Raises:
-        ApiError: 400 for an untrusted Host, 403 for a cross-site write, 401 without the
-            token.
+        ApiError: 400 for a malformed or untrusted Host, 403 for a cross-site write, 401
+            without the token.
     """
+    if _HOST.fullmatch(request.host) is None:
+        raise ApiError(
+            400,
+            "invalid_host",
+            f"Host {request.host!r} is not a host name or address with an optional port",
+            field="Host",
+        )
     if settings.trusted_hosts and _host_name(request.host) not in settings.trusted_hosts:
         raise ApiError(
             400,
