@@ -6,9 +6,11 @@ into a user's own aiohttp app never puts our rules on their routes.
 
 from __future__ import annotations
 
+import asyncio
 import decimal
 import hashlib
 import hmac
+import logging
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -17,12 +19,11 @@ import msgspec
 from aiohttp import web
 from yarl import URL
 
-from actorflow.bus import get_logger
-
 from ._errors import ApiError, error_response, field_of
+from ._keys import LOG_LIMITS_KEY
+from ._loglimit import LogLimits
+from ._protocol import reason_of
 from ._settings import Settings
-
-_log = get_logger("web")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 T = TypeVar("T")
@@ -134,26 +135,66 @@ def endpoint(
             return exc.response()
         except web.HTTPException:
             raise
-        except Exception:  # noqa: BLE001 - the last line of defence: never a bare 500
-            # A bug: logged with its traceback, answered without one.
-            _log.exception("request failed", path=request.path, method=request.method)
+        except web.RequestPayloadError as exc:
+            # The client's fault (a body that does not decode, or is cut short): one line.
+            cause = exc.__cause__
+            reason = reason_of(cause) if cause is not None else "the request body is malformed"
+            logs = _limits(request).protocol
+            logs.log(logging.WARNING, "malformed request body", path=request.path, reason=reason)
+            return error_response(400, "invalid_body", reason)
+        except ConnectionResetError:
+            # The client left half-way (an abandoned body): nobody to answer, nothing broke.
+            _limits(request).protocol.log(logging.INFO, "client went away", path=request.path)
+            return error_response(400, "incomplete_body", "the connection closed mid-request")
+        except Exception as exc:  # the last line of defence: never a bare 500
+            # A bug: logged with its traceback (rate-limited), answered without one.
+            logs = _limits(request).failure
+            logs.log(
+                logging.ERROR,
+                "request failed",
+                path=request.path,
+                method=request.method,
+                exc_info=exc,
+            )
             return error_response(500, "internal_error", "the server failed; see its log")
 
     wrapped.__name__ = getattr(handler, "__name__", "endpoint")
     return wrapped
 
 
-async def read_body(request: web.Request, limit: int, *, what: str = "request body") -> bytes:
-    """The whole body, refusing more than ``limit`` bytes (413) before reading it all."""
+_SHARED_LIMITS = LogLimits()
+
+
+def _limits(request: web.Request) -> LogLimits:
+    # The service's budgets; endpoints mounted without init_app share one set.
+    return request.config_dict.get(LOG_LIMITS_KEY) or _SHARED_LIMITS
+
+
+async def read_body(
+    request: web.Request, limit: int, *, timeout_s: float, what: str = "request body"
+) -> bytes:
+    """The whole body, refusing more than ``limit`` bytes (413) before reading it all,
+    and a body that has not arrived within ``timeout_s`` (408: a client that stops
+    sending half-way would otherwise hold its handler for ever).
+    """
     if request.content_length is not None and request.content_length > limit:
         raise _too_large(what, limit)
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.content.iter_chunked(_CHUNK):
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(what, limit)
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(timeout_s):
+            async for chunk in request.content.iter_chunked(_CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise _too_large(what, limit)
+                chunks.append(chunk)
+    except TimeoutError:
+        raise ApiError(
+            408,
+            "request_timeout",
+            f"the {what} did not arrive within {timeout_s:g} s",
+            headers={"Connection": "close"},
+        ) from None
     return b"".join(chunks)
 
 
@@ -190,7 +231,7 @@ async def read_json(request: web.Request, settings: Settings, type_: type[T]) ->
             f"send the body as application/json (got {request.content_type or 'nothing'})",
             field="Content-Type",
         )
-    body = await read_body(request, settings.max_body_bytes)
+    body = await read_body(request, settings.max_body_bytes, timeout_s=settings.body_timeout_s)
     # Decimal: the extraction reads values as text, and 12.30 must stay "12.30", not 12.3.
     decoder = msgspec.json.Decoder(type_, float_hook=decimal.Decimal)
     try:
