@@ -19,13 +19,17 @@ and stage they belong to, in whatever thread they were logged.
 from __future__ import annotations
 
 import logging
+import re
 import sys
+import threading
+from collections.abc import Mapping
 from typing import Any, Literal, TextIO
 
 import structlog
-from structlog.typing import Processor
+from structlog.tracebacks import ExceptionDictTransformer
+from structlog.typing import ExceptionRenderer, Processor
 
-__all__ = ["LOG_FORMATS", "LOG_LEVELS", "configure_logging", "reset_logging"]
+__all__ = ["LOG_FORMATS", "LOG_LEVELS", "REDACTED", "configure_logging", "redact", "reset_logging"]
 
 LogFormat = Literal["console", "json"]
 LOG_FORMATS: tuple[str, ...] = ("console", "json")
@@ -52,6 +56,67 @@ class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]  # generic only 
 # Ours, so reconfiguring replaces it instead of adding a second one.
 _HANDLER_FLAG = "_actorflow_handler"
 
+REDACTED = "[redacted]"
+#: Keys whose values are credentials, wherever they are bound or logged.
+_SECRET_KEY = re.compile(
+    r"token|authorization|cookie|passw(or)?d|secret|api[_-]?key|credential", re.IGNORECASE
+)
+#: How deep nested mappings are searched for credential keys (a bound, not a recursion).
+_REDACT_DEPTH = 4
+_secrets: set[str] = set()
+_secrets_lock = threading.Lock()
+
+
+def redact(secret: str) -> None:
+    """Never let ``secret`` appear in a log line of this process's configured logging.
+
+    ``actorflow serve`` registers its API token here: should the token end up in an
+    exception's message or a logged value under an innocent key, the rendered line
+    shows ``[redacted]`` instead.
+    """
+    if secret:
+        with _secrets_lock:
+            _secrets.add(secret)
+
+
+def _scrub(text: str) -> str:
+    for secret in tuple(_secrets):
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+def _is_secret(key: object, value: object) -> bool:
+    # Flags and counts under such keys (``token=True``, ``tokens_used=3``) say nothing secret.
+    if value is None or isinstance(value, (bool, int, float)):
+        return False
+    return isinstance(key, str) and _SECRET_KEY.search(key) is not None
+
+
+def _redact_value(value: Any, depth: int) -> Any:
+    if depth >= _REDACT_DEPTH:
+        return value
+    if isinstance(value, Mapping):
+        return {
+            k: REDACTED if _is_secret(k, v) else _redact_value(v, depth + 1)
+            for k, v in value.items()
+        }
+    if type(value) in (list, tuple):  # exactly: a named tuple cannot be rebuilt from items
+        return type(value)(_redact_value(v, depth + 1) for v in value)
+    return value
+
+
+def _redact_keys(_logger: Any, _method: str, event_dict: Any) -> Any:
+    """A structlog processor: values under credential-like keys become ``[redacted]``."""
+    return _redact_value(event_dict, 0)
+
+
+class _RedactingFormatter(structlog.stdlib.ProcessorFormatter):
+    """Renders as structlog's formatter does, then removes every registered secret."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return _scrub(super().format(record))
+
 
 def _shared_processors() -> list[Processor]:
     """What every line goes through, from structlog and from plain stdlib loggers alike."""
@@ -61,15 +126,28 @@ def _shared_processors() -> list[Processor]:
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.StackInfoRenderer(),
+        _redact_keys,
     ]
 
 
 def _renderer(fmt: str, stream: TextIO | None) -> list[Processor]:
+    # Tracebacks without local variables, in both formats: a handler's locals hold the
+    # API token and request headers, and rendering them costs the event loop dearly.
     if fmt == "json":
-        return [structlog.processors.dict_tracebacks, structlog.processors.JSONRenderer()]
+        tracebacks = ExceptionDictTransformer(show_locals=False)
+        return [
+            structlog.processors.ExceptionRenderer(tracebacks),
+            structlog.processors.JSONRenderer(),
+        ]
     target = stream if stream is not None else sys.stderr
     colors = bool(getattr(target, "isatty", lambda: False)())
-    return [structlog.dev.ConsoleRenderer(colors=colors)]
+    # rich's boxes for people at a terminal; plain text (cheaper, greppable) elsewhere.
+    formatter: ExceptionRenderer = (
+        structlog.dev.RichTracebackFormatter(show_locals=False)
+        if colors
+        else structlog.dev.plain_traceback
+    )
+    return [structlog.dev.ConsoleRenderer(colors=colors, exception_formatter=formatter)]
 
 
 def configure_logging(
@@ -108,7 +186,7 @@ def configure_logging(
         # Not cached: structlog.testing.capture_logs must still see every logger.
         cache_logger_on_first_use=False,
     )
-    formatter = structlog.stdlib.ProcessorFormatter(
+    formatter = _RedactingFormatter(
         foreign_pre_chain=shared,
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,

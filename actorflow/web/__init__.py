@@ -9,6 +9,8 @@
     from actorflow.web import create_app, init_app
     web.run_app(create_app(runtime, store))             # a runtime and store of yours
     init_app(my_app, runtime)                           # or mounted into your own app
+    runner = ApiRunner(create_app())                    # AppRunner, but requests aiohttp
+                                                        # cannot parse get JSON errors too
 
 Routes (all JSON; errors are ``{"error": {"code", "message", "field"}}``):
 ``POST /v1/workflows/execute``, ``GET /v1/workflows``, ``GET /v1/workflows/{id}/status``,
@@ -33,6 +35,7 @@ from ._app import create_app, init_app
 from ._errors import ApiError, InsecureConfigError
 from ._guard import HostPolicy
 from ._keys import RUNTIME_KEY, SERVICE_KEY, SETTINGS_KEY, STORE_KEY
+from ._protocol import ApiRunner
 from ._serve import is_loopback, run_server, serve
 from ._service import WebService
 from ._settings import Settings
@@ -45,6 +48,7 @@ __all__ = [
     "SETTINGS_KEY",
     "STORE_KEY",
     "ApiError",
+    "ApiRunner",
     "ExecuteRequest",
     "ExecuteResponse",
     "HostPolicy",

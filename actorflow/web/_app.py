@@ -13,12 +13,14 @@ from actorflow import Runtime
 from actorflow._backends import BackendName, make_backend
 from actorflow._builtin import register_builtin_agents
 from actorflow.contracts import SPILL_DIR_ENV
+from actorflow.logging import redact
 from actorflow.store import RunStore
 
 from . import _dashboard
 from ._errors import from_http_exception
 from ._guard import Lookup, system_lookup
-from ._keys import RUNTIME_KEY, SERVICE_KEY, SETTINGS_KEY, STORE_KEY
+from ._keys import LOG_LIMITS_KEY, RUNTIME_KEY, SERVICE_KEY, SETTINGS_KEY, STORE_KEY
+from ._loglimit import LogLimits
 from ._routes import add_routes
 from ._service import WebService
 from ._settings import Settings
@@ -68,6 +70,8 @@ def init_app(
         BackendUnavailableError: ``backend="ray"`` and Ray is missing or unreachable.
     """
     settings = settings if settings is not None else Settings.from_env()
+    if settings.api_token is not None:
+        redact(settings.api_token)  # never in a log line of ours, whatever logs it
     owns_runtime = runtime is None
     if runtime is None:
         runtime = Runtime(backend=make_backend(backend, where="backend", ray_address=ray_address))
@@ -104,6 +108,7 @@ def init_app(
     app[SERVICE_KEY] = service
     app[RUNTIME_KEY] = runtime
     app[SETTINGS_KEY] = settings
+    app[LOG_LIMITS_KEY] = LogLimits()
     if store is not None:
         app[STORE_KEY] = store
     add_routes(app.router, prefix)

@@ -10,13 +10,12 @@ headers) follow a run.
 from __future__ import annotations
 
 import functools
-import hmac
 from importlib import resources
 
 from aiohttp import web
 
 from ._errors import ApiError
-from ._http import SESSION_COOKIE, authenticated, check_request, session_value
+from ._http import SESSION_COOKIE, authenticated, check_request, same_secret, session_value
 from ._keys import SETTINGS_KEY
 
 _FILES = {
@@ -58,7 +57,7 @@ async def index(request: web.Request) -> web.StreamResponse:
     token = settings.api_token
     given = request.query.get("token")
     if token is not None and given is not None:
-        if hmac.compare_digest(given.encode(), token.encode()):
+        if same_secret(given, token):
             # Redirect to drop the token from the address bar (and from history).
             response = web.Response(status=303, headers={"Location": request.path})
             response.set_cookie(

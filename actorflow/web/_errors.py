@@ -10,16 +10,20 @@ from actorflow.contracts import ActorflowError
 
 _encoder = msgspec.json.Encoder()
 
-#: aiohttp's own errors (no route, wrong method, body too large) by status, as codes.
-_HTTP_CODES = {
+#: aiohttp's own errors (no route, wrong method, body too large, a request it cannot
+#: parse) by status, as codes.
+HTTP_CODES = {
     400: "bad_request",
     401: "unauthorized",
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    408: "request_timeout",
     413: "payload_too_large",
     415: "unsupported_media_type",
     429: "too_many_requests",
+    500: "internal_error",
+    504: "gateway_timeout",
 }
 
 
@@ -77,7 +81,7 @@ def error_response(
 
 def from_http_exception(exc: web.HTTPException) -> web.Response:
     """aiohttp's own error (404 for no route, 405, 413) as our JSON error."""
-    code = _HTTP_CODES.get(exc.status, "error")
+    code = HTTP_CODES.get(exc.status, "error")
     message = exc.reason if exc.status != 404 else "no such route; see /openapi.json"
     headers = {}
     if exc.status == 405 and "Allow" in exc.headers:

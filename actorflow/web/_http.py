@@ -6,9 +6,12 @@ into a user's own aiohttp app never puts our rules on their routes.
 
 from __future__ import annotations
 
+import asyncio
 import decimal
 import hashlib
 import hmac
+import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -16,12 +19,11 @@ import msgspec
 from aiohttp import web
 from yarl import URL
 
-from actorflow.bus import get_logger
-
 from ._errors import ApiError, error_response, field_of
+from ._keys import LOG_LIMITS_KEY
+from ._loglimit import LogLimits
+from ._protocol import reason_of
 from ._settings import Settings
-
-_log = get_logger("web")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 T = TypeVar("T")
@@ -29,11 +31,27 @@ T = TypeVar("T")
 SESSION_COOKIE = "actorflow_session"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _CHUNK = 64 * 1024
+#: A ``Host`` header as RFC 9110 has it: a name or IPv4 address, or an IPv6 address in
+#: brackets, and an optional port. Nothing else (no user info: ``evil.example:80@127.0.0.1``
+#: would otherwise read as the host 127.0.0.1).
+_HOST = re.compile(r"(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 
 
 def session_value(token: str) -> str:
     """The dashboard cookie's value: derived from the token, so the token is not stored."""
     return hmac.new(token.encode(), b"actorflow-dashboard-session", hashlib.sha256).hexdigest()
+
+
+def same_secret(given: str, expected: str) -> bool:
+    """Whether ``given`` is ``expected``, in constant time, whatever characters it holds.
+
+    Compared as bytes: ``hmac.compare_digest`` refuses ``str`` with non-ASCII characters,
+    and aiohttp hands over a header's non-UTF-8 bytes as lone surrogates, which only
+    ``surrogateescape`` turns back into bytes.
+    """
+    return hmac.compare_digest(
+        given.encode("utf-8", "surrogateescape"), expected.encode("utf-8", "surrogateescape")
+    )
 
 
 def authenticated(request: web.Request, settings: Settings) -> bool:
@@ -42,19 +60,26 @@ def authenticated(request: web.Request, settings: Settings) -> bool:
         return True
     header = request.headers.get("Authorization", "")
     scheme, _, given = header.partition(" ")
-    if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode()):
+    if scheme.lower() == "bearer" and same_secret(given.strip(), token):
         return True
     cookie = request.cookies.get(SESSION_COOKIE)
-    return cookie is not None and hmac.compare_digest(cookie, session_value(token))
+    return cookie is not None and same_secret(cookie, session_value(token))
 
 
 def check_request(request: web.Request, settings: Settings, *, public: bool = False) -> None:
     """Host, origin and token checks.
 
     Raises:
-        ApiError: 400 for an untrusted Host, 403 for a cross-site write, 401 without the
-            token.
+        ApiError: 400 for a malformed or untrusted Host, 403 for a cross-site write, 401
+            without the token.
     """
+    if _HOST.fullmatch(request.host) is None:
+        raise ApiError(
+            400,
+            "invalid_host",
+            f"Host {request.host!r} is not a host name or address with an optional port",
+            field="Host",
+        )
     if settings.trusted_hosts and _host_name(request.host) not in settings.trusted_hosts:
         raise ApiError(
             400,
@@ -110,26 +135,66 @@ def endpoint(
             return exc.response()
         except web.HTTPException:
             raise
-        except Exception:  # noqa: BLE001 - the last line of defence: never a bare 500
-            # A bug: logged with its traceback, answered without one.
-            _log.exception("request failed", path=request.path, method=request.method)
+        except web.RequestPayloadError as exc:
+            # The client's fault (a body that does not decode, or is cut short): one line.
+            cause = exc.__cause__
+            reason = reason_of(cause) if cause is not None else "the request body is malformed"
+            logs = _limits(request).protocol
+            logs.log(logging.WARNING, "malformed request body", path=request.path, reason=reason)
+            return error_response(400, "invalid_body", reason)
+        except ConnectionResetError:
+            # The client left half-way (an abandoned body): nobody to answer, nothing broke.
+            _limits(request).protocol.log(logging.INFO, "client went away", path=request.path)
+            return error_response(400, "incomplete_body", "the connection closed mid-request")
+        except Exception as exc:  # the last line of defence: never a bare 500
+            # A bug: logged with its traceback (rate-limited), answered without one.
+            logs = _limits(request).failure
+            logs.log(
+                logging.ERROR,
+                "request failed",
+                path=request.path,
+                method=request.method,
+                exc_info=exc,
+            )
             return error_response(500, "internal_error", "the server failed; see its log")
 
     wrapped.__name__ = getattr(handler, "__name__", "endpoint")
     return wrapped
 
 
-async def read_body(request: web.Request, limit: int, *, what: str = "request body") -> bytes:
-    """The whole body, refusing more than ``limit`` bytes (413) before reading it all."""
+_SHARED_LIMITS = LogLimits()
+
+
+def _limits(request: web.Request) -> LogLimits:
+    # The service's budgets; endpoints mounted without init_app share one set.
+    return request.config_dict.get(LOG_LIMITS_KEY) or _SHARED_LIMITS
+
+
+async def read_body(
+    request: web.Request, limit: int, *, timeout_s: float, what: str = "request body"
+) -> bytes:
+    """The whole body, refusing more than ``limit`` bytes (413) before reading it all,
+    and a body that has not arrived within ``timeout_s`` (408: a client that stops
+    sending half-way would otherwise hold its handler for ever).
+    """
     if request.content_length is not None and request.content_length > limit:
         raise _too_large(what, limit)
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.content.iter_chunked(_CHUNK):
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(what, limit)
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(timeout_s):
+            async for chunk in request.content.iter_chunked(_CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise _too_large(what, limit)
+                chunks.append(chunk)
+    except TimeoutError:
+        raise ApiError(
+            408,
+            "request_timeout",
+            f"the {what} did not arrive within {timeout_s:g} s",
+            headers={"Connection": "close"},
+        ) from None
     return b"".join(chunks)
 
 
@@ -166,7 +231,7 @@ async def read_json(request: web.Request, settings: Settings, type_: type[T]) ->
             f"send the body as application/json (got {request.content_type or 'nothing'})",
             field="Content-Type",
         )
-    body = await read_body(request, settings.max_body_bytes)
+    body = await read_body(request, settings.max_body_bytes, timeout_s=settings.body_timeout_s)
     # Decimal: the extraction reads values as text, and 12.30 must stay "12.30", not 12.3.
     decoder = msgspec.json.Decoder(type_, float_hook=decimal.Decimal)
     try:

@@ -33,10 +33,14 @@ from ._settings import Settings
 
 _REF = "#/components/schemas/{name}"
 _ERRORS = {
-    400: "Malformed request (invalid JSON, nested too deeply, or an untrusted Host)",
+    400: (
+        "Malformed request (invalid JSON, nested too deeply, a malformed or untrusted Host, "
+        "or HTTP the server cannot parse)"
+    ),
     401: "The API token is missing or wrong",
     403: "Refused: a forbidden source or host, or a cross-site request",
     404: "No such run, stage or table",
+    408: "The request body did not arrive in time",
     409: "The run is in the wrong state for this (still processing, or already finished)",
     413: "Too large: the body, the upload, or the records of one run",
     415: "Wrong content type",
@@ -140,7 +144,7 @@ def _document(secured: bool) -> bytes:
             "post": _op(
                 "Start a run; returns at once",
                 _ok("The run was accepted", execute_resp),
-                (*post_errors, 429, 503),
+                (*post_errors, 408, 429, 503),
                 body={"required": True, "content": _json_content(execute_req)},
             )
         },

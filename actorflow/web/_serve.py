@@ -21,6 +21,7 @@ from actorflow.store import RunStore
 
 from ._app import create_app
 from ._errors import InsecureConfigError
+from ._protocol import ApiRunner
 from ._settings import Settings
 
 _log = get_logger("web")
@@ -118,7 +119,7 @@ async def serve(
         backend=backend,
         ray_address=ray_address,
     )
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=5.0)
+    runner = ApiRunner(app, access_log=None, shutdown_timeout=5.0)
     await runner.setup()
     try:
         site = web.TCPSite(runner, host, port)
@@ -128,7 +129,7 @@ async def serve(
         if server is not None and server.sockets:
             bound = server.sockets[0].getsockname()[1]
         url = f"http://{host if ':' not in host else f'[{host}]'}:{bound}/"
-        _log.info("serving", url=url, token=checked.api_token is not None)
+        _log.info("serving", url=url, protected=checked.api_token is not None)
         if ready is not None:
             ready(url)
         await asyncio.Event().wait()  # until cancelled

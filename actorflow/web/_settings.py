@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -9,11 +10,14 @@ from pathlib import Path
 
 from actorflow.contracts import WorkflowSpec
 
+from ._errors import InsecureConfigError
+
 TOKEN_ENV = "ACTORFLOW_API_TOKEN"  # noqa: S105 - the variable's name, not a secret
 DATA_ROOTS_ENV = "ACTORFLOW_DATA_ROOTS"
 ALLOWED_HOSTS_ENV = "ACTORFLOW_ALLOWED_HOSTS"
 
 MiB = 1024 * 1024
+MIN_TOKEN_LENGTH = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +41,8 @@ class Settings:
             server sets the loopback names when it binds to loopback, which defeats DNS
             rebinding against a local service.
         max_body_bytes: largest JSON request body.
+        body_timeout_s: longest wait for a JSON request body to arrive in full; a client
+            that stops sending half-way gets a 408 and its connection is closed.
         max_upload_bytes: largest uploaded file.
         max_records_per_run: most records given inline (input lists and inline sources);
             each extraction stage reads at most this many from all its sources together
@@ -75,6 +81,7 @@ class Settings:
     allow_private_networks: bool = False
     trusted_hosts: tuple[str, ...] = ()
     max_body_bytes: int = 10 * MiB
+    body_timeout_s: float = 30.0
     max_upload_bytes: int = 50 * MiB
     max_records_per_run: int = 100_000
     max_source_bytes: int = 64 * MiB
@@ -105,20 +112,46 @@ class Settings:
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"Settings.{name} must be at least 1, got {getattr(self, name)}")
-        if self.api_token is not None and len(self.api_token) < 8:
-            raise ValueError("Settings.api_token must be at least 8 characters long")
+        if self.body_timeout_s <= 0:
+            raise ValueError(f"Settings.body_timeout_s must be positive, got {self.body_timeout_s}")
+        if self.api_token is not None and len(self.api_token) < MIN_TOKEN_LENGTH:
+            raise InsecureConfigError(
+                f"Settings.api_token must be at least {MIN_TOKEN_LENGTH} characters long "
+                f"(it has {len(self.api_token)})"
+            )
         object.__setattr__(self, "data_roots", tuple(Path(p).expanduser() for p in self.data_roots))
+
+    def __repr__(self) -> str:
+        # The token never shows (in a traceback, a debugger, a log line): only whether
+        # there is one.
+        parts = []
+        for item in dataclasses.fields(self):
+            value = getattr(self, item.name)
+            if item.name == "api_token" and value is not None:
+                parts.append("api_token='[redacted]'")
+            else:
+                parts.append(f"{item.name}={value!r}")
+        return f"Settings({', '.join(parts)})"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
         """Settings from ``ACTORFLOW_API_TOKEN``, ``ACTORFLOW_DATA_ROOTS`` (separated by
         ``os.pathsep``) and ``ACTORFLOW_ALLOWED_HOSTS`` (comma-separated); keyword
         arguments win over the environment.
+
+        Raises:
+            InsecureConfigError: an ``ACTORFLOW_API_TOKEN`` shorter than 8 characters.
         """
         env = os.environ if environ is None else environ
         values: dict[str, object] = {}
         if env.get(TOKEN_ENV):
-            values["api_token"] = env[TOKEN_ENV]
+            token = env[TOKEN_ENV]
+            if len(token) < MIN_TOKEN_LENGTH:
+                raise InsecureConfigError(
+                    f"{TOKEN_ENV} must be at least {MIN_TOKEN_LENGTH} characters long "
+                    f"(it has {len(token)}); use a long random value"
+                )
+            values["api_token"] = token
         if env.get(DATA_ROOTS_ENV):
             values["data_roots"] = tuple(
                 Path(p) for p in env[DATA_ROOTS_ENV].split(os.pathsep) if p

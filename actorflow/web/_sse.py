@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
+import msgspec
 from aiohttp import web
 
 from actorflow.contracts import Event, encode_event
@@ -41,12 +42,26 @@ def _last_seen(request: web.Request) -> int:
     return seen
 
 
+def public(event: Event) -> Event:
+    """``event`` as a client may see it: an error's ``detail`` (a Python traceback, with
+    the server's install paths and source lines) is for the server's log and store, as
+    ``/status`` shows only an error's type, message and stage.
+    """
+    error = getattr(event, "error", None)
+    if error is None or error.detail is None:
+        return event
+    return msgspec.structs.replace(
+        event,
+        error=msgspec.structs.replace(error, detail=None),
+    )
+
+
 def frame(event: Event) -> bytes:
-    """One event as an SSE frame."""
+    """One event as an SSE frame (without tracebacks: see :func:`public`)."""
     return b"id: %d\nevent: %s\ndata: %s\n\n" % (
         event.seq,
         event.kind.encode(),
-        encode_event(event),
+        encode_event(public(event)),
     )
 
 

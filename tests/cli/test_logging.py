@@ -17,7 +17,7 @@ from structlog.contextvars import merge_contextvars
 from structlog.testing import capture_logs
 
 from actorflow import Agent, RunStarted, Runtime, StageRequest
-from actorflow.logging import configure_logging
+from actorflow.logging import configure_logging, redact
 from tests.cli import cli_agents
 
 CHAT = {"name": "chat", "stages": [{"name": "talk", "agent": "chatty"}]}
@@ -214,3 +214,40 @@ def test_an_attempt_that_outlives_the_runtime_ends_without_an_error_log(
 
     assert not any(t.is_alive() for t in agents)
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+@pytest.mark.parametrize("fmt", ["console", "json"])
+def test_credentials_are_redacted_by_key_and_registered_secrets_everywhere(fmt: str) -> None:
+    stream = io.StringIO()
+    configure_logging("info", fmt, stream=stream)
+    redact("registered-secret-9d1f")
+    log = structlog.get_logger("test")
+    log.info(
+        "request",
+        authorization="Bearer abc-123-xyz",
+        headers={"Cookie": "session=cookie-value-77", "Accept": "text/html"},
+        password="hunter2-pw",
+        token=True,  # a flag under a credential's name says nothing secret
+        url="http://host/?t=registered-secret-9d1f",
+    )
+    logging.getLogger("plain").warning("stdlib says registered-secret-9d1f")
+    try:
+        secret_local = "local-secret-55aa"
+        raise RuntimeError("boom")
+    except RuntimeError:
+        log.exception("failed", api_token="api-token-value-88")
+    del secret_local
+
+    text = stream.getvalue()
+    for leaked in (
+        "abc-123-xyz",
+        "cookie-value-77",
+        "hunter2-pw",
+        "registered-secret-9d1f",
+        "local-secret-55aa",  # tracebacks carry no local variables
+        "api-token-value-88",
+    ):
+        assert leaked not in text
+    assert text.count("[redacted]") >= 6
+    assert "text/html" in text  # other values stay
+    assert "RuntimeError" in text  # the traceback itself stays

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -48,3 +49,23 @@ def test_serve_answers_on_its_port_with_the_demo_workflow_and_stops_on_sigterm(
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=30)
     assert code == 0
+
+
+def test_a_short_token_is_refused_in_one_line_with_exit_code_2(tmp_path: Path) -> None:
+    # Reported: ACTORFLOW_API_TOKEN=short crashed serve with a traceback.
+    env = {**os.environ, "ACTORFLOW_API_TOKEN": "short"}
+    done = subprocess.run(
+        [ACTORFLOW, "--db", str(tmp_path / "r.db"), "serve", "--port", "0"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,  # were the token accepted, the server would serve: bounded anyway
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (
+        "error: ACTORFLOW_API_TOKEN must be at least 8 characters long (it has 5); "
+        "use a long random value\n"
+    )
+    assert "short" not in done.stderr  # nor is the token itself repeated

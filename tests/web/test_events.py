@@ -131,3 +131,23 @@ async def test_shutting_down_ends_open_streams_at_once(agents_runtime: Runtime) 
         assert time.monotonic() - started < 1.5  # well within the 2 s shutdown timeout
         await asyncio.wait_for(asyncio.gather(reader, return_exceptions=True), 10)
     gate.set()
+
+
+async def test_the_stream_of_a_failed_run_carries_no_traceback(server: Served) -> None:
+    # Reported: /events sent error.detail (a Python traceback with install paths) that
+    # /status hides.
+    run_id = await server.execute({"task": "t", "input_data": {"records": []}})
+    status = await server.wait_done(run_id)
+    assert status["status"] == "failed"
+    history = server.service.runtime.hub.history(run_id)
+    assert any(getattr(e, "error", None) and e.error.detail for e in history)  # it is there
+
+    async with server.http.get(f"{server.url}/v1/workflows/{run_id}/events") as response:
+        raw = await response.read()
+    assert b"Traceback" not in raw
+    assert b"site-packages" not in raw
+    events = await _read_events(server.http, f"{server.url}/v1/workflows/{run_id}/events")
+    failures = [e for e in events if getattr(e, "error", None) is not None]
+    assert failures
+    assert failures[-1].error.type == status["error"]["type"]
+    assert all(e.error.detail is None for e in failures)

@@ -16,7 +16,7 @@ from actorflow.web import InsecureConfigError, Settings, create_app, run_server
 from actorflow.web._routes import ROUTES
 from actorflow.web._serve import server_settings
 from tests.web.web_agents import RECORDS, Gate, gated_workflow
-from tests.web.web_server import MakeServer, Served, start_site
+from tests.web.web_server import MakeServer, Served, raw_request, start_site
 
 TOKEN = "s3cret-token-for-tests"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -87,6 +87,23 @@ async def test_the_dashboard_takes_the_token_once_and_keeps_it_in_a_strict_cooki
             assert response.status == 200
 
 
+@pytest.mark.parametrize("path", ["/v1/workflows", "/", "/static/app.js"])
+@pytest.mark.parametrize(
+    "credential",
+    [b"Authorization: Bearer \xe9t\xe9-latin-1", "Cookie: actorflow_session=caf\u00e9".encode()],
+    ids=["latin-1-authorization", "non-ascii-cookie"],
+)
+async def test_credentials_with_non_ascii_bytes_are_a_401_not_a_500(
+    make_server: MakeServer, path: str, credential: bytes
+) -> None:
+    # Reported: hmac.compare_digest on str raised, a 500 (and a logged traceback).
+    server = await make_server(api_token=TOKEN)
+    port = int(server.url.rsplit(":", 1)[1])
+    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n".encode() + credential
+    answer = await raw_request(port, request + b"\r\nConnection: close\r\n\r\n")
+    assert answer.status == 401, answer
+
+
 # -- binding ----------------------------------------------------------------------------
 
 
@@ -118,6 +135,30 @@ async def test_a_loopback_server_answers_only_to_local_host_names(
     assert status == 200
     status, body = await server.get("/v1/workflows", headers={"Host": "evil.example:8000"})
     assert (status, body["error"]["code"]) == (400, "untrusted_host")
+
+
+@pytest.mark.parametrize(
+    "trusted", [("127.0.0.1", "localhost", "::1"), ()], ids=["loopback", "any"]
+)
+@pytest.mark.parametrize(
+    "host", ["evil.example:80@127.0.0.1", "127.0.0.1/x", "127.0.0.1:80:80", "a b", ""]
+)
+async def test_a_host_header_that_is_not_a_host_and_port_is_a_400(
+    make_server: MakeServer, trusted: tuple[str, ...], host: str
+) -> None:
+    # Reported: "evil.example:80@127.0.0.1" read as the host 127.0.0.1 (user info) and
+    # passed the loopback server's check.
+    server = await make_server(trusted_hosts=trusted)
+    status, body = await server.get("/v1/health", headers={"Host": host})
+    assert status == 400, body
+    assert body["error"] == {
+        "code": "invalid_host",
+        "message": f"Host {host!r} is not a host name or address with an optional port",
+        "field": "Host",
+    }
+    for fine in ("127.0.0.1", "localhost:8000", "[::1]:8000", "LOCALHOST"):
+        status, body = await server.get("/v1/health", headers={"Host": fine})
+        assert status == 200, (fine, body)
 
 
 async def test_writes_from_another_origin_are_refused(server: Served) -> None:

@@ -8,6 +8,7 @@ A server on the test's loop suits async tests (aiohttp client, SSE). Blocking ca
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -137,3 +138,37 @@ class Receiver:
 
 #: ``await make_server(**settings)``: the web tests' fixture that starts a server.
 MakeServer = Callable[..., Awaitable[Served]]
+
+
+@dataclass(frozen=True)
+class RawAnswer:
+    """An HTTP answer read off a socket: status, headers (lower-case names), body."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+async def raw_request(port: int, data: bytes, *, within: float = 30.0) -> RawAnswer:
+    """Send ``data`` as is to 127.0.0.1:``port``; read the answer until the server closes.
+
+    For requests no HTTP client would send (an over-long line, a latin-1 header): ask
+    with ``Connection: close``, or send something the server closes the connection on.
+    """
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(data)
+        await writer.drain()
+        answer = await asyncio.wait_for(reader.read(), within)
+    finally:
+        writer.close()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return RawAnswer(int(status_line.split()[1]), headers, body)
