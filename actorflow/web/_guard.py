@@ -26,7 +26,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 from yarl import URL
 
-from actorflow.agents.extraction._hosts import (
+from actorflow.agents.extraction.hosts import (
     host_listed,
     is_ip,
     is_public,

@@ -24,7 +24,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 from yarl import URL
 
-from ._hosts import host_listed, is_ip, is_public, normalize_pattern
+from .hosts import host_listed, is_ip, is_public, normalize_pattern
 
 
 class NetworkPolicyError(OSError):

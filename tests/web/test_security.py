@@ -496,7 +496,7 @@ async def test_sources_in_a_workflow_of_the_callers_own_are_checked_too(
 
 
 def test_guard_resolver_refuses_private_answers() -> None:
-    from actorflow.agents.extraction._hosts import is_public
+    from actorflow.agents.extraction.hosts import is_public
     from actorflow.web._guard import HostPolicy
 
     assert is_public("93.184.216.34")

@@ -21,13 +21,13 @@ from hypothesis import strategies as st
 from yarl import URL
 
 from actorflow.agents.extraction import extract
-from actorflow.agents.extraction._hosts import embedded_ipv4, is_public
 from actorflow.agents.extraction._network import (
     NetworkPolicy,
     NetworkPolicyError,
     PolicyResolver,
     check_url_host,
 )
+from actorflow.agents.extraction.hosts import embedded_ipv4, is_public
 from actorflow.contracts import SourceError
 
 #: The reported literals: each stands for a loopback, private or link-local address.

@@ -7,6 +7,8 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 
+__all__ = ["embedded_ipv4", "host_listed", "is_ip", "is_public", "normalize_pattern"]
+
 # IPv6 addresses that stand for IPv4 ones: a packet to them ends up at (or is relayed
 # through) the IPv4 address inside, so they are as public as that address, whatever
 # ipaddress thinks of the IPv6 range itself (its verdicts on these changed between
