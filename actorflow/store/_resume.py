@@ -18,13 +18,13 @@ the crash runs again: stages are performed at least once, not exactly once.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import msgspec
 
+from actorflow._process import pid_alive
 from actorflow.contracts import (
     STAGE_TERMINAL,
     ActorflowError,
@@ -63,19 +63,6 @@ class ResumePlan:
 
 class CannotResume(Exception):  # noqa: N818 - a reason, caught inside this module only
     """Why a run cannot be resumed; becomes the ``interrupted`` reason."""
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether a process with ``pid`` exists on this host (assumed so off POSIX)."""
-    if os.name != "posix":
-        return True  # os.kill(pid, 0) would not probe on Windows; the lease decides
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # it exists, under another user
-    return True
 
 
 def find_orphans(

@@ -13,8 +13,8 @@ import re
 import shutil
 from pathlib import Path
 
+from actorflow._process import pid_alive
 from actorflow.bus import get_logger
-from actorflow.store._resume import pid_alive
 
 _log = get_logger("web")
 _UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
