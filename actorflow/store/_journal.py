@@ -50,7 +50,7 @@ class Submitted:
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
+class StageEnded:
     """A stage reached its terminal state in this process; carries its output."""
 
     run_id: str
@@ -64,7 +64,7 @@ class Recorded:
     run_id: str
 
 
-Fact = Submitted | Outcome | Recorded | Event
+Fact = Submitted | StageEnded | Recorded | Event
 
 
 def _ignore(_conn: sqlite3.Connection, _event: Event) -> None:
@@ -158,7 +158,7 @@ class Journal:
         """
         if isinstance(fact, Event):
             return fact
-        if isinstance(fact, Outcome):
+        if isinstance(fact, StageEnded):
             stored = self._outputs.store(fact.run_id, fact.outcome.stage, fact.outcome.output)
             return lambda conn, _batch: self._outcome(conn, fact, stored)
         if isinstance(fact, Recorded):
@@ -236,7 +236,7 @@ class Journal:
             [(fact.run_id, s.name, i, s.agent) for i, s in enumerate(fact.spec.stages)],
         )
 
-    def _outcome(self, conn: sqlite3.Connection, fact: Outcome, stored: StoredValue) -> None:
+    def _outcome(self, conn: sqlite3.Connection, fact: StageEnded, stored: StoredValue) -> None:
         o = fact.outcome
         conn.execute(
             """

@@ -33,7 +33,7 @@ from actorflow.contracts import (
 from . import _queries, _resume
 from ._connect import connect, default_path, enable_wal, write_transaction
 from ._errors import StoreError, store_error
-from ._journal import Journal, Outcome, Recorded, Submitted
+from ._journal import Journal, Recorded, StageEnded, Submitted
 from ._outbox import CallbackOutbox
 from ._outputs import OutputFiles
 from ._queries import When
@@ -78,7 +78,7 @@ class _Recorder:
         self._writer.put(Recorded(run_id))
 
     def stage_finished(self, run_id: str, outcome: StageOutcome) -> None:
-        self._writer.put(Outcome(run_id, outcome))
+        self._writer.put(StageEnded(run_id, outcome))
 
     def event(self, event: Event) -> None:
         if type(event) is RunFinished:
