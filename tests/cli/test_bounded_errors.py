@@ -17,7 +17,7 @@ WriteWorkflow = Callable[..., Path]
 
 #: Longest error line any of these may print (the reports had 89 KB and 100 KB lines).
 MAX_LINE = 400
-AGENTS = "cli_agents:register"
+AGENTS = "tests.cli.cli_agents:register"
 
 
 def assert_one_short_line(result: Result, *fragments: str) -> str:
