@@ -16,6 +16,7 @@ they need no lock.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +33,10 @@ class LogLimit:
         per_window: lines let through per window.
         window_s: the window's length.
         clock: the time source (monotonic seconds).
+        enabled: whether a line of a level would be written at all (by default: the
+            stdlib logger ``actorflow.web``'s level). A line that would not is dropped
+            without spending the window's budget, so hidden debug lines never hold
+            back the warnings after them.
     """
 
     def __init__(
@@ -41,10 +46,12 @@ class LogLimit:
         per_window: int = 10,
         window_s: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
+        enabled: Callable[[int], bool] | None = None,
     ) -> None:
         if per_window < 1 or window_s <= 0:
             raise ValueError("LogLimit needs per_window >= 1 and window_s > 0")
         self._logger = logger
+        self._enabled = enabled or logging.getLogger("actorflow.web").isEnabledFor
         self._per_window = per_window
         self._window_s = window_s
         self._clock = clock
@@ -61,6 +68,8 @@ class LogLimit:
 
     def log(self, level: int, event: str, **fields: Any) -> bool:
         """Log ``event`` unless this window's lines are spent; whether it was logged."""
+        if not self._enabled(level):
+            return False
         now = self._clock()
         if now - self._window_start >= self._window_s:
             self._window_start = now

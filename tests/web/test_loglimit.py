@@ -68,3 +68,16 @@ def test_nonsense_budgets_are_refused() -> None:
         LogLimit(Recorder(), per_window=0)
     with pytest.raises(ValueError, match="window_s"):
         LogLimit(Recorder(), window_s=0)
+
+
+def test_lines_below_the_loggers_level_spend_nothing_of_the_window() -> None:
+    recorder, clock = Recorder(), Clock()
+    limit = LogLimit(
+        recorder, per_window=2, window_s=1.0, clock=clock, enabled=lambda level: level >= 30
+    )
+    hidden = [limit.log(logging.INFO, "client left") for _ in range(5)]
+    shown = [limit.log(logging.WARNING, "malformed request") for _ in range(3)]
+    assert hidden == [False] * 5
+    assert shown == [True, True, False]
+    assert [event for _, event, _ in recorder.lines] == ["malformed request"] * 2
+    assert limit.suppressed == 1
