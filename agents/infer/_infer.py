@@ -177,6 +177,8 @@ def _classify(
                 found.append(_ambiguous_order(name, dates))
             kind: FieldType = "datetime" if dates.with_time else "date"
             return _Guess(kind, dates.parsed, dates.failed, date_order=dates.order)
+    if id_like_name(name) and values.enough(id_shaped(values)):
+        return _Guess("id", values.present)  # skips the number parse of a big id column
     numbers = number_stats(values)
     if values.enough(numbers.parsed) and not numbers.leading_zero and not id_like_name(name):
         return _numeric(name, numbers)

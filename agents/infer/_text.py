@@ -40,7 +40,7 @@ BOOLEAN_WORDS: dict[str, bool] = {
     "t": True, "f": False, "on": True, "off": False, "1": True, "0": False,
 }  # fmt: skip
 CATEGORY_RATIO = 0.5
-CATEGORY_MAX = 1000
+CATEGORY_MAX = 10_000
 ID_DISTINCT = 0.9
 
 _ID_NAME = re.compile(
