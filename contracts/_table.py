@@ -328,6 +328,8 @@ def _list_problems(spec: FieldSpec, bad: _Bad) -> None:
             bad("allowed", "must list at least one value (or be left out)")
         else:
             _duplicates(spec.allowed, "allowed", "value", bad)
+            if not all(_encodable(value) for value in spec.allowed):
+                bad("allowed", "values must be text (no lone surrogates)")
     for alias in spec.aliases:
         if not alias.strip() or not _is_text(alias):
             bad("aliases", f"{alias!r} is not a column name")
@@ -438,9 +440,14 @@ def _duplicates(
         seen.add(value)
 
 
-def _is_text(value: str) -> bool:
+def _encodable(value: str) -> bool:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
         return False
-    return not any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in value)
+    return True
+
+
+def _is_text(value: str) -> bool:
+    """A name: encodable, without control characters (they break files and tables)."""
+    return _encodable(value) and not any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in value)

@@ -7,6 +7,7 @@ as ``Problem`` s whose ``field`` is the full path, ``params.contract.fields[2].t
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 from collections.abc import Mapping
@@ -65,11 +66,29 @@ def contract_problems(
         message = f"a contract is a table/object with a fields list, not {kind}"
         return None, [Problem(stage=stage, field=where or None, message=message)]
     try:
-        return msgspec.convert(raw, TableContract), []
+        return msgspec.convert(_iso_bounds(raw), TableContract), []
     except msgspec.ValidationError as exc:
         return None, _problems_from(exc, stage=stage, where=where)
     except ContractError as exc:  # only when msgspec did not wrap it (it always should)
         return None, [_prefixed(p, "", stage, where) for p in exc.problems]
+
+
+def _iso_bounds(raw: dict[str, Any]) -> dict[str, Any]:
+    """TOML's own dates (``min = 2024-01-01``) as the ISO text a bound is."""
+    fields = raw.get("fields")
+    if not isinstance(fields, list):
+        return raw
+    return {**raw, "fields": [_iso_field(spec) for spec in fields]}
+
+
+def _iso_field(spec: Any) -> Any:
+    if not isinstance(spec, dict):
+        return spec
+    temporal = (datetime.date, datetime.time)  # datetime.datetime is a date
+    return {
+        k: v.isoformat() if k in ("min", "max") and isinstance(v, temporal) else v
+        for k, v in spec.items()
+    }
 
 
 def contract_from_mapping(

@@ -83,6 +83,13 @@ def test_a_declared_contract_reads_as_written() -> None:
     assert contract.order_of(contract.field("order_date")) == "dmy"
 
 
+def test_toml_dates_are_bounds_like_iso_text() -> None:
+    text = SALES.replace('min = "2020-01-01"', "min = 2020-01-01\nmax = 2030-12-31T23:59:00")
+    contract = TableContract.decode(text)
+    assert contract.field("order_date").min == "2020-01-01"
+    assert contract.field("order_date").max == "2030-12-31T23:59:00"
+
+
 def test_roles_default_by_type_and_can_be_overridden() -> None:
     for kind, role in DEFAULT_ROLES.items():
         assert FieldSpec(name="x", type=kind).role == role
@@ -133,6 +140,7 @@ BAD = [
     (["fields", 2, "allowed"], ["a"], "fields[2].allowed", "only string, category and id"),
     (["fields", 1, "allowed"], [], "fields[1].allowed", "at least one value"),
     (["fields", 1, "allowed"], ["USD", "USD"], "fields[1].allowed", "'USD' twice"),
+    (["fields", 1, "allowed"], ["\ud800"], "fields[1].allowed", "no lone surrogates"),
     (["fields", 1, "name"], " ", "fields[1].name", "must not be empty"),
     (["fields", 1, "name"], "order_id", "fields[1].name", "duplicate field name"),
     (["fields", 1, "name"], "a\x07b", "fields[1].name", "control characters"),
