@@ -11,6 +11,7 @@ import msgspec
 import pytest
 from contract_strategies import contracts
 from hypothesis import given
+from hypothesis import strategies as st
 
 from actorflow import ContractError, FieldSpec, TableContract, WorkflowValidationError
 from actorflow.contracts import DEFAULT_ROLES, load_workflow
@@ -258,3 +259,28 @@ def test_a_contract_param_that_is_not_a_table_is_a_workflow_problem() -> None:
     (problem,) = caught.value.problems
     assert (problem.stage, problem.field) == ("s", "params.contract")
     assert "not a list" in problem.message
+
+
+@given(contract=contracts(), data=st.data())
+def test_any_broken_key_of_any_field_is_named_with_its_index(
+    contract: TableContract, data: st.DataObject
+) -> None:
+    raw = contract.to_dict()
+    index = data.draw(st.integers(0, len(raw["fields"]) - 1), label="index")
+    spec = raw["fields"][index]
+    numeric = spec["type"] in ("decimal", "money")
+    breaks = {
+        "type": "bogus",
+        "role": "boss",
+        "date_order": "ddd",
+        "required": "maybe",
+        "aliases": "not-a-list",
+        "scale": 99 if numeric else 2,
+        "unexpected": 1,
+    }
+    key = data.draw(st.sampled_from(sorted(breaks)), label="key")
+    spec[key] = breaks[key]
+    with pytest.raises(WorkflowValidationError) as caught:
+        TableContract.from_mapping(raw, stage="s", where="params.contract")
+    assert f"params.contract.fields[{index}].{key}" in [p.field for p in caught.value.problems]
+    assert all(p.stage == "s" for p in caught.value.problems)
