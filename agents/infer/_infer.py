@@ -100,11 +100,22 @@ def infer_contract(frame: pl.DataFrame, *, date_order: DateOrder | None = None) 
     specs: list[FieldSpec] = []
     reports: list[FieldReport] = []
     for column, name in zip(frame.columns, _field_names(frame.columns, findings), strict=True):
-        values = distinct_values(frame.get_column(column))
+        series = frame.get_column(column)
+        nested = series.dtype.is_nested()
+        if nested:
+            findings.append(_nested(name, series))
+            values = Distinct(pl.DataFrame(), rows=series.len(), present=0)
+        else:
+            values = distinct_values(series)
         spec, report, found = _infer_field(name, column, values, date_order=date_order)
+        if nested:
+            present = series.len() - series.null_count()
+            report = msgspec.structs.replace(
+                report, present=present, missing=series.null_count(), distinct=0
+            )
         specs.append(spec)
         reports.append(report)
-        if frame.height:
+        if frame.height and not nested:
             findings.extend(found)
     specs = _link_currencies(specs)
     specs, key = _mark_unique(specs, reports)
@@ -209,6 +220,19 @@ def _numeric(name: str, numbers: NumberStats) -> _Guess:
     if numbers.integral == numbers.parsed:
         return _Guess("integer", numbers.parsed, numbers.failed)
     return _Guess("decimal", numbers.parsed, numbers.failed, scale=numbers.scale)
+
+
+def _nested(name: str, series: pl.Series) -> Finding:
+    # Lists and objects have no field type (and no text form worth parsing): the column
+    # is reported and typed string, its values left alone.
+    return Finding(
+        field=name,
+        kind="nested_column",
+        severity="warning",
+        message=f"holds {series.dtype} values (lists or objects), which no field type "
+        "describes: typed string",
+        count=series.len() - series.null_count(),
+    )
 
 
 def _mixed_orders(name: str, dates: DateStats) -> Finding:

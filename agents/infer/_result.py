@@ -15,6 +15,7 @@ FindingKind = Literal[
     "mixed_date_order",
     "unparsed_values",
     "empty_column",
+    "nested_column",
     "renamed_column",
     "empty_table",
 ]
@@ -27,7 +28,8 @@ class Finding(msgspec.Struct, frozen=True, kw_only=True):
     Kinds: ``ambiguous_date_order`` (every day-month date fits both orders: read in
     ``date_order``), ``mixed_date_order`` (an error: some dates need day-month order,
     others month-day), ``unparsed_values`` (values that are not of the inferred type),
-    ``empty_column`` (no values: typed string), ``renamed_column`` (a column name that
+    ``empty_column`` (no values: typed string), ``nested_column`` (lists or objects:
+    typed string), ``renamed_column`` (a column name that
     cannot be a field name), ``empty_table`` (no columns or no rows).
 
     Attributes:
@@ -58,7 +60,7 @@ class FieldReport(msgspec.Struct, frozen=True, kw_only=True):
         type: the inferred type.
         present: rows with a value.
         missing: rows without one (null or empty text).
-        distinct: distinct present values.
+        distinct: distinct present values (0 for lists and objects: not counted).
         unparsed: present values that are not of ``type`` (below the threshold).
         unparsed_examples: a few of them.
     """

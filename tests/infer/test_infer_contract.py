@@ -235,6 +235,17 @@ def test_columns_that_are_not_strings_are_read_as_their_text() -> None:
     assert types == ["integer", "decimal", "boolean"]
 
 
+def test_nested_columns_are_strings_with_a_warning() -> None:
+    frame = pl.DataFrame({"tags": [["a", "b"], ["c"]], "meta": [{"k": 1}, {"k": 2}]})
+    result = infer_contract(frame)
+    assert [f.type for f in result.contract.fields] == ["string", "string"]
+    assert [(f.field, f.kind, f.count) for f in result.findings] == [
+        ("tags", "nested_column", 2),
+        ("meta", "nested_column", 2),
+    ]
+    assert (result.report("tags").present, result.report("tags").missing) == (2, 0)
+
+
 def test_an_unknown_date_order_is_refused() -> None:
     with pytest.raises(ValueError, match="date_order must be one of"):
         infer_contract(pl.DataFrame({"a": ["1"]}), date_order="yolo")  # type: ignore[arg-type]
