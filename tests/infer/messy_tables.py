@@ -1,6 +1,6 @@
-"""Messy all-string tables generated from declared column types, as exports write them:
-currency marks, thousands separators, spaces, several date forms of one day/month order,
-booleans in several spellings, categories in several cases, missing values."""
+"""Messy all-string tables generated from a contract, as exports write them: currency
+marks, thousands separators, spaces, several date forms of one day/month order, booleans
+in several spellings, categories in several cases, missing values."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ import random
 from dataclasses import dataclass, field
 
 import polars as pl
+from hypothesis import strategies as st
+
+from actorflow.contracts import FieldSpec, TableContract
 
 TYPES = (
     "id",
@@ -33,11 +36,8 @@ _BOOLEANS = (("true", "false"), ("yes", "no"), ("y", "n"), ("t", "f"), ("on", "o
 class Column:
     """A generated column and what inference should find in it."""
 
-    name: str
-    type: str
+    spec: FieldSpec
     values: list[str | None]
-    scale: int | None = None
-    order: str | None = None  # the day/month order its day-month dates are written in
     day_month: int = 0  # rows written day-month
     settled: bool = False  # a day-month value shows the order (a number above 12)
     # per row: (written day-month, its day is above 12)
@@ -70,10 +70,12 @@ def _decimal(rng: random.Random, rows: int, scale: int) -> list[str]:
     return out
 
 
-def _money(rng: random.Random, rows: int) -> list[str]:
+def _money(rng: random.Random, rows: int, scale: int) -> list[str]:
     out = []
     for row in range(rows):
-        number = f"{_grouped(rng, rng.randint(0, 90_000))}.{rng.randint(0, 99):02d}"
+        number = _grouped(rng, rng.randint(0, 90_000))
+        if scale:
+            number += f".{rng.randint(0, 10**scale - 1):0{scale}d}"
         style = 1 + row if row < 1 else rng.randint(0, 6)  # the first always has a mark
         negative = rng.random() < 0.15
         text = {
@@ -111,8 +113,7 @@ def _date_text(rng: random.Random, day: datetime.date, order: str) -> tuple[str,
 
 
 def _dates(rng: random.Random, rows: int, *, with_time: bool, column: Column) -> list[str]:
-    order = rng.choice(["mdy", "dmy"])
-    column.order = order
+    order = column.spec.date_order or "mdy"
     start = datetime.date(2019, 1, 1) + datetime.timedelta(days=rng.randint(0, 2000))
     out = []
     for _ in range(rows):
@@ -159,21 +160,36 @@ def _ids(rng: random.Random, rows: int, by_name: bool) -> list[str]:
     return [f"{prefix}{sep}{n:05d}" for n in numbers]
 
 
-def messy_column(rng: random.Random, kind: str, position: int, rows: int) -> Column:
-    """One column of ``kind`` with ``rows`` values (at least 2), some missing."""
-    by_name = kind == "id" and rng.random() < 0.5
-    name = f"c{position}_id" if by_name else f"c{position}"
-    column = Column(name=name, type=kind, values=[])
+@st.composite
+def table_contracts(draw: st.DrawFn) -> TableContract:
+    """A contract of up to 7 fields of any type but ``string`` names ``c0``, ``c1_id``..."""
+    kinds = draw(st.lists(st.sampled_from(TYPES), min_size=1, max_size=7))
+    fields = []
+    for position, kind in enumerate(kinds):
+        by_name = kind == "id" and draw(st.booleans())  # numbers, known as ids by name
+        name = f"c{position}_id" if by_name else f"c{position}"
+        scale = None
+        if kind == "decimal":
+            scale = draw(st.integers(1, 4))
+        elif kind == "money":
+            scale = draw(st.integers(0, 3))
+        order = draw(st.sampled_from(["mdy", "dmy"])) if kind in ("date", "datetime") else None
+        fields.append(FieldSpec(name=name, type=kind, scale=scale, date_order=order))
+    return TableContract(fields=tuple(fields))
+
+
+def messy_column(rng: random.Random, spec: FieldSpec, rows: int) -> Column:
+    """One column of ``rows`` values (at least 2) as ``spec`` says, some missing."""
+    column = Column(spec=spec, values=[])
+    kind, scale = spec.type, spec.scale or 0
     if kind == "id":
-        values = _ids(rng, rows, by_name)
+        values = _ids(rng, rows, by_name=spec.name.endswith("_id"))
     elif kind == "integer":
         values = _integer(rng, rows)
     elif kind == "decimal":
-        column.scale = rng.randint(1, 4)
-        values = _decimal(rng, rows, column.scale)
+        values = _decimal(rng, rows, scale)
     elif kind == "money":
-        column.scale = 2
-        values = _money(rng, rows)
+        values = _money(rng, rows, scale)
     elif kind == "number":
         values = _number(rng, rows)
     elif kind in ("date", "datetime"):
@@ -197,9 +213,9 @@ def messy_column(rng: random.Random, kind: str, position: int, rows: int) -> Col
 
 
 def messy_table(
-    rng: random.Random, kinds: list[str], rows: int
+    rng: random.Random, contract: TableContract, rows: int
 ) -> tuple[pl.DataFrame, list[Column]]:
-    """A table of all-string columns of ``kinds``."""
-    columns = [messy_column(rng, kind, i, rows) for i, kind in enumerate(kinds)]
-    frame = pl.DataFrame({c.name: pl.Series(c.values, dtype=pl.String) for c in columns})
+    """A table of all-string columns, one per field of ``contract``."""
+    columns = [messy_column(rng, spec, rows) for spec in contract.fields]
+    frame = pl.DataFrame({c.spec.name: pl.Series(c.values, dtype=pl.String) for c in columns})
     return frame, columns

@@ -10,49 +10,47 @@ import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from messy_tables import TYPES, messy_table
+from messy_tables import messy_table, table_contracts
 
 from actorflow.agents.infer import PARSE_THRESHOLD, infer_contract
-from actorflow.contracts import DEFAULT_ROLES
+from actorflow.contracts import TableContract
 
 
 @given(
-    kinds=st.lists(st.sampled_from(TYPES), min_size=1, max_size=7),
+    declared=table_contracts(),
     rows=st.integers(min_value=20, max_value=80),
     rng=st.randoms(use_true_random=False),
 )
-def test_inference_recovers_each_columns_type_and_role(
-    kinds: list[str], rows: int, rng: random.Random
+def test_inference_recovers_each_fields_type_and_role(
+    declared: TableContract, rows: int, rng: random.Random
 ) -> None:
-    frame, columns = messy_table(rng, kinds, rows)
+    frame, columns = messy_table(rng, declared, rows)
     result = infer_contract(frame)
-    assert result.contract.names == tuple(c.name for c in columns)
+    assert result.contract.names == declared.names
     assert result.rows == rows
     for column in columns:
-        spec = result.contract.field(column.name)
-        report = result.report(column.name)
-        assert (spec.type, spec.role) == (column.type, DEFAULT_ROLES[column.type]), (
-            column.name,
-            column.values[:8],
-        )
+        want = column.spec
+        spec = result.contract.field(want.name)
+        report = result.report(want.name)
+        assert (spec.type, spec.role) == (want.type, want.role), (want, column.values[:8])
         assert not spec.required
         assert report.unparsed == 0, report
         assert report.present + report.missing == rows
-        if column.scale is not None:
-            assert spec.scale == column.scale
-        kinds_found = {f.kind for f in result.findings_of(column.name)}
-        if column.type in ("date", "datetime"):
+        if want.type in ("decimal", "money"):
+            assert spec.scale == want.scale
+        found = {f.kind for f in result.findings_of(want.name)}
+        if want.type in ("date", "datetime"):
             if column.day_month and column.settled:
-                assert spec.date_order == column.order
+                assert spec.date_order == want.date_order
             if column.day_month and not column.settled:
-                assert kinds_found == {"ambiguous_date_order"}
+                assert found == {"ambiguous_date_order"}
                 assert spec.date_order == "mdy"
             else:
-                assert not kinds_found
+                assert not found
             if not column.day_month:
                 assert spec.date_order is None
         else:
-            assert not kinds_found, result.findings_of(column.name)
+            assert not found, result.findings_of(want.name)
     assert not result.errors
 
 
