@@ -37,6 +37,8 @@ from ._text import (
 )
 from ._values import Distinct, distinct_values
 
+__all__ = ["infer_contract"]
+
 
 class _Guess(NamedTuple):
     """A column's type, the rows that parse as it and examples of the rest."""
@@ -47,8 +49,6 @@ class _Guess(NamedTuple):
     scale: int | None = None
     date_order: DateOrder | None = None
 
-
-__all__ = ["infer_contract"]
 
 _MONEY_NAME = re.compile(
     r"(?:^|[\s_.-])(?:amount|price|revenue|cost|total|fee|fees|sales|salary|spend|budget"
@@ -100,22 +100,10 @@ def infer_contract(frame: pl.DataFrame, *, date_order: DateOrder | None = None) 
     specs: list[FieldSpec] = []
     reports: list[FieldReport] = []
     for column, name in zip(frame.columns, _field_names(frame.columns, findings), strict=True):
-        series = frame.get_column(column)
-        nested = series.dtype.is_nested()
-        if nested:
-            findings.append(_nested(name, series))
-            values = Distinct(pl.DataFrame(), rows=series.len(), present=0)
-        else:
-            values = distinct_values(series)
-        spec, report, found = _infer_field(name, column, values, date_order=date_order)
-        if nested:
-            present = series.len() - series.null_count()
-            report = msgspec.structs.replace(
-                report, present=present, missing=series.null_count(), distinct=0
-            )
+        spec, report, found = _infer_column(name, frame.get_column(column), date_order)
         specs.append(spec)
         reports.append(report)
-        if frame.height and not nested:
+        if frame.height:
             findings.extend(found)
     specs = _link_currencies(specs)
     specs, key = _mark_unique(specs, reports)
@@ -126,6 +114,20 @@ def infer_contract(frame: pl.DataFrame, *, date_order: DateOrder | None = None) 
         findings=tuple(findings),
         rows=frame.height,
     )
+
+
+def _infer_column(
+    name: str, series: pl.Series, date_order: DateOrder | None
+) -> tuple[FieldSpec, FieldReport, list[Finding]]:
+    if not series.dtype.is_nested():
+        return _infer_field(name, series.name, distinct_values(series), date_order=date_order)
+    # Lists and objects have no field type (and no text form worth parsing): the column
+    # is typed string, its values left alone, and reported.
+    nothing = Distinct(pl.DataFrame(), rows=series.len(), present=0)
+    spec, report, _ = _infer_field(name, series.name, nothing, date_order=date_order)
+    present = series.len() - series.null_count()
+    report = msgspec.structs.replace(report, present=present, missing=series.null_count())
+    return spec, report, [_nested(name, series)]
 
 
 def _infer_field(
@@ -223,8 +225,6 @@ def _numeric(name: str, numbers: NumberStats) -> _Guess:
 
 
 def _nested(name: str, series: pl.Series) -> Finding:
-    # Lists and objects have no field type (and no text form worth parsing): the column
-    # is reported and typed string, its values left alone.
     return Finding(
         field=name,
         kind="nested_column",
