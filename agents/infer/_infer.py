@@ -48,6 +48,7 @@ class _Guess(NamedTuple):
     failed: tuple[str, ...] = ()
     scale: int | None = None
     date_order: DateOrder | None = None
+    currencies: tuple[str, ...] = ()
 
 
 _MONEY_NAME = re.compile(
@@ -106,6 +107,7 @@ def infer_contract(frame: pl.DataFrame, *, date_order: DateOrder | None = None) 
         if frame.height:
             findings.extend(found)
     specs = _link_currencies(specs)
+    findings.extend(_mixed_currencies(specs, reports))
     specs, key = _mark_unique(specs, reports)
     findings.sort(key=lambda f: _SEVERITY_ORDER[f.severity])
     return Inference(
@@ -170,6 +172,7 @@ def _infer_field(
         distinct=values.count,
         unparsed=unparsed,
         unparsed_examples=failed if unparsed else (),
+        currencies=guess.currencies,
     )
     return spec, report, found
 
@@ -218,7 +221,13 @@ def _numeric(name: str, numbers: NumberStats) -> _Guess:
     if numbers.is_number:
         return _Guess("number", numbers.parsed, numbers.failed)
     if money:
-        return _Guess("money", numbers.parsed, numbers.failed, scale=numbers.scale)
+        return _Guess(
+            "money",
+            numbers.parsed,
+            numbers.failed,
+            scale=numbers.scale,
+            currencies=numbers.currencies,
+        )
     if numbers.integral == numbers.parsed:
         return _Guess("integer", numbers.parsed, numbers.failed)
     return _Guess("decimal", numbers.parsed, numbers.failed, scale=numbers.scale)
@@ -308,6 +317,23 @@ def _link_currencies(specs: list[FieldSpec]) -> list[FieldSpec]:
         return specs
     return [
         msgspec.structs.replace(s, currency=currency) if s.type == "money" else s for s in specs
+    ]
+
+
+def _mixed_currencies(specs: list[FieldSpec], reports: list[FieldReport]) -> list[Finding]:
+    """Money written in several currencies, with no currency field to tell them apart."""
+    return [
+        Finding(
+            field=spec.name,
+            kind="mixed_currencies",
+            severity="warning",
+            message=f"amounts are marked with several currencies ({', '.join(report.currencies)}) "
+            "and no currency field says which is which: totals would add them up as one. "
+            "Convert them, or add a currency field",
+            examples=report.currencies,
+        )
+        for spec, report in zip(specs, reports, strict=True)
+        if spec.type == "money" and spec.currency is None and len(report.currencies) > 1
     ]
 
 

@@ -17,6 +17,7 @@ FindingKind = Literal[
     "empty_column",
     "nested_column",
     "renamed_column",
+    "mixed_currencies",
     "empty_table",
 ]
 Severity = Literal["info", "warning", "error"]
@@ -30,7 +31,8 @@ class Finding(msgspec.Struct, frozen=True, kw_only=True):
     others month-day), ``unparsed_values`` (values that are not of the inferred type),
     ``empty_column`` (no values: typed string), ``nested_column`` (lists or objects:
     typed string), ``renamed_column`` (a column name that
-    cannot be a field name), ``empty_table`` (no columns or no rows).
+    cannot be a field name), ``mixed_currencies`` (money marked with several currencies
+    and no currency field), ``empty_table`` (no columns or no rows).
 
     Attributes:
         field: the field (the column's name, as in the contract); ``""`` for the table.
@@ -63,6 +65,7 @@ class FieldReport(msgspec.Struct, frozen=True, kw_only=True):
         distinct: distinct present values (0 for lists and objects: not counted).
         unparsed: present values that are not of ``type`` (below the threshold).
         unparsed_examples: a few of them.
+        currencies: money only: the currency marks seen (``$``, ``EUR``), upper-cased.
     """
 
     name: str
@@ -73,6 +76,7 @@ class FieldReport(msgspec.Struct, frozen=True, kw_only=True):
     distinct: int
     unparsed: int = 0
     unparsed_examples: tuple[str, ...] = ()
+    currencies: tuple[str, ...] = ()
 
 
 class Inference(msgspec.Struct, frozen=True, kw_only=True):

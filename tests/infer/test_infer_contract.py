@@ -49,6 +49,11 @@ def test_inference_recovers_each_fields_type_and_role(
                 assert not found
             if not column.day_month:
                 assert spec.date_order is None
+        elif want.type == "money":
+            # the generator marks amounts with $, €, USD, £, EUR or ¥: several mean a warning
+            assert set(report.currencies) <= {"$", "€", "USD", "£", "EUR", "¥"}
+            several = len(report.currencies) > 1
+            assert found == ({"mixed_currencies"} if several else set())
         else:
             assert not found, result.findings_of(want.name)
     assert not result.errors
@@ -166,14 +171,31 @@ def test_the_sales_orders_example() -> None:
     assert result.contract.field("order_id").unique
     assert result.contract.field("order_date").date_order == "mdy"
     assert result.contract.field("amount").scale == 2
-    assert not result.findings
+    (finding,) = result.findings
+    assert (finding.field, finding.kind) == ("amount", "mixed_currencies")
+    assert finding.examples == ("$", "USD", "€")
 
 
 def test_a_money_column_is_linked_to_the_currency_column() -> None:
-    frame = pl.DataFrame({"price": ["1.50", "2.00", "3.25"], "currency": ["USD", "USD", "EUR"]})
+    frame = pl.DataFrame({"price": ["$1.50", "2.00 €", "3.25"], "currency": ["USD", "EUR", "EUR"]})
     result = infer_contract(frame)
     price = result.contract.field("price")
     assert (price.type, price.currency) == ("money", "currency")
+    assert result.report("price").currencies == ("$", "€")
+    assert not result.findings
+
+
+def test_money_in_several_currencies_without_a_currency_field_is_reported() -> None:
+    frame = pl.DataFrame({"total": ["$1.50", "2.00 eur", "USD 3.25", "4.00"]})
+    result = infer_contract(frame)
+    (finding,) = result.findings
+    assert (finding.field, finding.kind, finding.examples) == (
+        "total",
+        "mixed_currencies",
+        ("$", "EUR", "USD"),
+    )
+    single = infer_contract(pl.DataFrame({"total": ["$1.50", "$2.00", "3.25"]}))
+    assert not single.findings
 
 
 @pytest.mark.parametrize(
