@@ -1,4 +1,5 @@
-"""Immutable contracts: workflow specs, stage messages, outcomes, events and errors.
+"""Immutable contracts: workflow specs, stage messages, outcomes, events, errors and
+table contracts.
 
 Imports nothing else of actorflow, so any layer (and any process) can use it.
 """
@@ -8,6 +9,7 @@ from ._errors import (
     AgentCrashedError,
     AgentUnavailableError,
     BackendUnavailableError,
+    ContractError,
     DataValidationError,
     LimitExceededError,
     OutputNotFrozenError,
@@ -52,12 +54,28 @@ from ._outcomes import (
 from ._quote import listing, quote, shorten
 from ._records import Records, query_engine
 from ._stored import SPILL_DIR_ENV, RecordsWriter, spill_root
+from ._table import (
+    DATE_ORDERS,
+    DEFAULT_ROLES,
+    FIELD_TYPES,
+    ROLES,
+    DateOrder,
+    FieldSpec,
+    FieldType,
+    Role,
+    TableContract,
+)
+from ._table_codec import contract_problems
 from ._validate import find_cycle, validate_workflow, workflow_problems
 from ._workflow import StageSpec, WorkflowSpec
 
 __all__ = [
+    "DATE_ORDERS",
+    "DEFAULT_ROLES",
     "EVENT_TYPES",
+    "FIELD_TYPES",
     "MAX_DEPTH",
+    "ROLES",
     "RUN_TERMINAL",
     "SPILL_DIR_ENV",
     "STAGE_TERMINAL",
@@ -66,9 +84,13 @@ __all__ = [
     "AgentUnavailableError",
     "AnyEvent",
     "BackendUnavailableError",
+    "ContractError",
     "DataValidationError",
+    "DateOrder",
     "ErrorInfo",
     "Event",
+    "FieldSpec",
+    "FieldType",
     "FrozenMap",
     "LimitExceededError",
     "OutputNotFrozenError",
@@ -77,6 +99,7 @@ __all__ = [
     "Records",
     "RecordsWriter",
     "RetryableError",
+    "Role",
     "RunCancelledError",
     "RunFinished",
     "RunResult",
@@ -95,9 +118,11 @@ __all__ = [
     "StageStarted",
     "StageStatus",
     "StageTimeoutError",
+    "TableContract",
     "UnfreezableError",
     "WorkflowSpec",
     "WorkflowValidationError",
+    "contract_problems",
     "decode_event",
     "encode_event",
     "find_cycle",

@@ -70,6 +70,20 @@ class WorkflowValidationError(ActorflowError, ValueError):
         super().__init__(f"{head}:\n{lines}" if lines else head)
 
 
+class ContractError(ActorflowError, ValueError):
+    """A table contract (or one of its fields) is invalid.
+
+    Attributes:
+        problems: every problem found; each ``field`` is a path inside the contract
+            (``fields[2].scale``, ``key``), or inside the field for a lone ``FieldSpec``.
+    """
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"invalid contract:\n{lines}" if lines else "invalid contract")
+
+
 class DataValidationError(ActorflowError, ValueError):
     """Input data broke a rule. Never retried: the same data fails the same way."""
 

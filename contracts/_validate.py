@@ -7,6 +7,7 @@ from collections.abc import Collection
 
 from ._errors import Problem, WorkflowValidationError
 from ._quote import MAX_ITEMS, listing, quote
+from ._table_codec import contract_problems
 from ._workflow import StageSpec, WorkflowSpec, name_is_valid
 
 
@@ -87,6 +88,13 @@ def _stage_problems(stage: StageSpec, agents: Collection[str] | None) -> list[Pr
             out.append(Problem(stage=stage.name, field=field, message="must be 0 or more"))
     if len(set(stage.depends_on)) != len(stage.depends_on):
         out.append(Problem(stage=stage.name, field="depends_on", message="lists a stage twice"))
+    if "contract" in stage.params:
+        # ``params.contract`` is a table contract for every agent: checked here, so a
+        # bad one is reported with the workflow's other problems, before anything runs.
+        _, problems = contract_problems(
+            stage.params["contract"], stage=stage.name, where="params.contract"
+        )
+        out.extend(problems)
     return out
 
 

@@ -56,6 +56,7 @@ Examples:
   actorflow run workflow.toml --input @input.json --set rules.min_revenue=0.01
   actorflow run workflow.toml --agents myagents:register --json > run.json
   actorflow validate workflow.toml
+  actorflow infer orders.csv                     # a table's contract, as TOML
   actorflow runs list --status failed --limit 5
   actorflow runs show 0f8c2b...
   actorflow --db ./runs.db agents
