@@ -13,8 +13,9 @@ Embedding it takes a few lines::
         result = rt.run(load_workflow("wf.toml"), input={"x": 1})
 """
 
-from actorflow.actors import Agent, AgentInfo, StageRequest
-from actorflow.bus import CancelToken, signals
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from actorflow.contracts import (
     ActorflowError,
     AgentCrashedError,
@@ -53,9 +54,26 @@ from actorflow.contracts import (
     load_workflow,
 )
 
-from ._builtin import register_builtin_agents
-from ._handle import RunHandle
-from ._runtime import Runtime
+# The runtime and the actor machinery load on first use, so that a light import (the
+# HTTP client, a script that only reads workflows) does not start pulling in pykka.
+_LAZY = {
+    "Agent": "actorflow.actors",
+    "AgentInfo": "actorflow.actors",
+    "StageRequest": "actorflow.actors",
+    "CancelToken": "actorflow.bus",
+    "signals": "actorflow.bus",
+    "register_builtin_agents": "actorflow._builtin",
+    "RunHandle": "actorflow._handle",
+    "Runtime": "actorflow._runtime",
+}
+
+if TYPE_CHECKING:
+    from actorflow.actors import Agent, AgentInfo, StageRequest
+    from actorflow.bus import CancelToken, signals
+
+    from ._builtin import register_builtin_agents
+    from ._handle import RunHandle
+    from ._runtime import Runtime
 
 __version__ = "0.1.0"
 
@@ -105,3 +123,16 @@ __all__ = [
     "register_builtin_agents",
     "signals",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'actorflow' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # looked up once
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

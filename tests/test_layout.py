@@ -176,3 +176,39 @@ def test_the_package_and_its_layers_import_from_the_root_and_from_elsewhere(
         actors = Path(files["actors"]).resolve()
         assert actors == REPO / "actors" / "__init__.py", actors
         assert Path(files["extraction"]).resolve().is_relative_to(REPO / "agents")
+
+
+CLIENT_IMPORT = """
+import json, sys
+import actorflow.client
+heavy = ["pykka", "aiohttp.web", "actorflow._runtime", "actorflow.web", "actorflow.store",
+         "actorflow.actors", "actorflow.bus"]
+print(json.dumps([name for name in heavy if name in sys.modules]))
+"""
+
+
+def test_the_http_client_loads_neither_the_server_nor_the_runtime_nor_the_store(
+    tmp_path: Path,
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", CLIENT_IMPORT],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == []
+
+
+def test_the_package_still_gives_every_public_name_on_first_use() -> None:
+    code = (
+        "import actorflow, json; "
+        "print(json.dumps([n for n in actorflow.__all__ if getattr(actorflow, n, None) is None]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == []
