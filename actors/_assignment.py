@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
+import pykka
 
 from actorflow.bus import CancelToken
 from actorflow.contracts import FrozenMap, RunStage
@@ -22,14 +23,15 @@ class Assignment:
 
     Attributes:
         message: the immutable payload.
-        reply_to: the actor to tell the ``StageDone`` (the coordinator's ref).
+        reply_to: the actor to tell the ``StageDone`` (the coordinator's ref; ``None`` on
+            a Ray worker, whose host answers through Ray instead).
         cancel: set when the attempt is cancelled or times out.
         progress: reports in-stage progress (fraction 0..1, message).
         pool: the agent pool name; ``member`` is filled in by the pool on dispatch.
     """
 
     message: RunStage
-    reply_to: Any
+    reply_to: pykka.ActorRef[Any] | None
     cancel: CancelToken
     progress: ProgressFn
     pool: str

@@ -437,7 +437,10 @@ class RayMembers:
 
     @staticmethod
     def _tell(assignment: Assignment, message: Any) -> None:
-        # Once the runtime stopped no one waits for the reply.
+        # Once the runtime stopped no one waits for the reply. The driver's assignments
+        # always come from the coordinator (only a Ray worker's own have no reply_to).
+        if assignment.reply_to is None:
+            return
         with contextlib.suppress(pykka.ActorDeadError):
             assignment.reply_to.tell(message)
 
