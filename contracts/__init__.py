@@ -51,6 +51,7 @@ from ._outcomes import (
 )
 from ._quote import listing, quote, shorten
 from ._records import Records, query_engine
+from ._seed import SEED_AGENT_NAMES, translate_seed_vocabulary
 from ._stored import SPILL_DIR_ENV, RecordsWriter, spill_root
 from ._validate import find_cycle, validate_workflow, workflow_problems
 from ._workflow import StageSpec, WorkflowSpec
@@ -59,6 +60,7 @@ __all__ = [
     "EVENT_TYPES",
     "MAX_DEPTH",
     "RUN_TERMINAL",
+    "SEED_AGENT_NAMES",
     "SPILL_DIR_ENV",
     "STAGE_TERMINAL",
     "ActorflowError",
@@ -111,6 +113,7 @@ __all__ = [
     "spill_root",
     "thaw",
     "too_deep",
+    "translate_seed_vocabulary",
     "validate_workflow",
     "workflow_problems",
 ]
