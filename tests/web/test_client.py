@@ -50,6 +50,23 @@ def test_sync_client_executes_and_follows_progress_to_the_end(threaded: Threaded
     assert client.workflow_definitions().workflows[0].name == "default"
 
 
+def test_the_client_names_runs_by_a_unique_prefix(threaded: ThreadedServer) -> None:
+    client = Client(threaded.url, token=TOKEN)
+    final = client.execute("clean the revenue", {"records": RECORDS})
+    other = client.execute("clean the revenue", {"records": RECORDS})
+    assert final.workflow_id.startswith("wf_")
+    n = next(n for n in range(4, 35) if final.workflow_id[:n] != other.workflow_id[:n])
+    short = final.workflow_id[:n]
+    assert client.status(short).workflow_id == final.workflow_id
+    assert client.wait(short).workflow_id == final.workflow_id
+    assert client.results(short)["workflow_id"] == final.workflow_id
+    with pytest.raises(ClientError) as caught:
+        client.status("wf_")
+    assert (caught.value.status, caught.value.code) == (400, "ambiguous_id")
+    assert final.workflow_id in caught.value.message
+    assert other.workflow_id in caught.value.message
+
+
 def test_sync_client_cancels_and_reports_server_errors(threaded: ThreadedServer) -> None:
     client = Client(threaded.url, token=TOKEN)
     _gate, entered = Gate.make("sync-cancel")
