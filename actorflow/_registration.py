@@ -31,4 +31,17 @@ def agent_info(name: str, probe_cls: type, *, concurrency: int, backend: str) ->
         concurrency=concurrency,
         is_async=inspect.iscoroutinefunction(perform),
         backend=backend,
+        model=_model_of(probe_cls),
     )
+
+
+def _model_of(probe_cls: type) -> str | None:
+    """The agent's chat model (``Agent.model_name``); a class that fails to say has none."""
+    model_name = getattr(probe_cls, "model_name", None)
+    if model_name is None:
+        return None
+    try:
+        found = model_name()
+    except Exception:  # noqa: BLE001 - the agent's own code: describing it must not fail
+        return None
+    return found if isinstance(found, str) and found else None

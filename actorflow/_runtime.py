@@ -12,7 +12,6 @@ import concurrent.futures
 import functools
 import threading
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from types import TracebackType
 from typing import Any
@@ -45,6 +44,7 @@ from actorflow.contracts import (
 
 from ._backends import check_backend, make_backend
 from ._handle import RunHandle
+from ._ids import new_run_id
 from ._observers import Observers, RunObserver
 from ._param_checks import param_checker
 from ._registration import agent_class, agent_info
@@ -327,7 +327,7 @@ class Runtime:
         keep = None if keep_outputs is None else check_keep(spec, keep_outputs)
         frozen_input: FrozenMap = freeze(dict(input or {}), where="input")
         frozen_context: FrozenMap = freeze(dict(context or {}), where="context")
-        run_id = run_id or uuid.uuid4().hex
+        run_id = run_id or new_run_id()
         future: concurrent.futures.Future[RunResult] = concurrent.futures.Future()
         self._observers.run_submitted(run_id, spec, frozen_input, frozen_context, reused)
         coordinator.tell(StartRun(run_id, spec, frozen_input, frozen_context, future, reused, keep))

@@ -144,6 +144,11 @@ class Agent:
     description: ClassVar[str] = ""
     expertise: ClassVar[tuple[str, ...]] = ()
 
+    @classmethod
+    def model_name(cls) -> str | None:
+        """The chat model the agent uses, if any (the API's capabilities show it)."""
+        return None
+
     def setup(self) -> Awaitable[None] | None:
         """Called once in the actor's thread before the first stage."""
         return None
@@ -189,6 +194,7 @@ class AgentInfo:
     backend: str = "pykka"
     healthy: bool = True
     problem: str | None = None
+    model: str | None = None
     stats: PoolStats = PoolStats()  # noqa: RUF009 - frozen: one shared instance is safe
 
     # The pool's statistics, by their own names (``info.executions``).

@@ -53,6 +53,7 @@ from ._outcomes import (
 )
 from ._quote import listing, quote, shorten
 from ._records import Records, query_engine
+from ._seed import SEED_AGENT_NAMES, translate_seed_vocabulary
 from ._stored import SPILL_DIR_ENV, RecordsWriter, spill_root
 from ._table import (
     DATE_ORDERS,
@@ -77,6 +78,7 @@ __all__ = [
     "MAX_DEPTH",
     "ROLES",
     "RUN_TERMINAL",
+    "SEED_AGENT_NAMES",
     "SPILL_DIR_ENV",
     "STAGE_TERMINAL",
     "ActorflowError",
@@ -136,6 +138,7 @@ __all__ = [
     "spill_root",
     "thaw",
     "too_deep",
+    "translate_seed_vocabulary",
     "validate_workflow",
     "workflow_problems",
 ]

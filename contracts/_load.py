@@ -12,6 +12,7 @@ import msgspec
 from ._errors import Problem, UnfreezableError, WorkflowValidationError
 from ._nesting import MAX_DEPTH, too_deep
 from ._quote import quote
+from ._seed import translate_seed_vocabulary
 from ._validate import validate_workflow
 from ._workflow import WorkflowSpec, dec_hook
 
@@ -25,6 +26,12 @@ def load_workflow(
     agents: Collection[str] | None = None,
 ) -> WorkflowSpec:
     """Load and validate a workflow.
+
+    A file or dict may use the seed's vocabulary beside actorflow's (``timeout``,
+    ``retry_count``, ``agent_name``, ``task_template``, ``global_timeout``,
+    ``workflow_name``, ``parallel_execution_enabled``, the seed's switches, and the agent
+    names ``data_extractor``, ``data_processor``, ``insights_generator``): see
+    ``translate_seed_vocabulary``.
 
     Args:
         source: a path to a ``.toml`` or ``.json`` file, a dict shaped like the file, or
@@ -82,9 +89,13 @@ def _convert(
     if deep is not None:
         raise WorkflowValidationError([_too_deep_problem(deep)], source=origin)
     try:
+        raw, renamed = translate_seed_vocabulary(raw, agents=agents)
+    except WorkflowValidationError as exc:
+        raise WorkflowValidationError(exc.problems, source=origin) from None
+    try:
         spec = msgspec.convert(raw, WorkflowSpec, dec_hook=dec_hook)
     except msgspec.ValidationError as exc:
-        raise WorkflowValidationError([_problem_from(exc, raw)], source=origin) from exc
+        raise WorkflowValidationError([_problem_from(exc, raw, renamed)], source=origin) from exc
     except UnfreezableError as exc:  # a param value that cannot be frozen
         raise WorkflowValidationError([Problem(message=str(exc))], source=origin) from exc
     return validate_workflow(spec, agents=agents, source=origin)
@@ -96,14 +107,22 @@ def _too_deep_problem(where: str | None) -> Problem:
     )
 
 
-def _problem_from(exc: msgspec.ValidationError, raw: dict[str, Any]) -> Problem:
-    """Turn msgspec's ``... - at `$.stages[1].agent``` into a stage name and a field."""
+def _problem_from(
+    exc: msgspec.ValidationError, raw: dict[str, Any], renamed: dict[str, str]
+) -> Problem:
+    """Turn msgspec's ``... - at `$.stages[1].agent``` into a stage name and a field.
+
+    A field renamed from the seed's vocabulary is named as it was written.
+    """
     text = str(exc)
     match = _PATH.search(text)
     message = text.split(" - at ", maxsplit=1)[0]
     if not match:
         return Problem(message=message)
     path = match.group("path")
+    written = renamed.get(f"${path}")
+    if written is not None:
+        path = written[1:]
     stage_match = _STAGE_INDEX.match(path)
     if stage_match:
         index = int(stage_match.group("index"))

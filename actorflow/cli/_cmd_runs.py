@@ -11,6 +11,7 @@ import click
 import msgspec
 import polars as pl
 
+from actorflow._ids import SHOWN_CANDIDATES, candidates_text
 from actorflow.contracts import RunStatus, encode_event
 from actorflow.store import RunDetail, RunStore
 
@@ -33,7 +34,17 @@ def _print_json(data: Any) -> None:
 
 
 def _detail(store: RunStore | None, settings: Settings, run_id: str) -> RunDetail:
+    """The run ``run_id`` names: its whole id, or a prefix that only its id starts with."""
     detail = store.get_run(run_id) if store is not None else None
+    if detail is not None or store is None:
+        return _known(detail, settings, run_id)
+    found = store.run_ids(run_id, limit=SHOWN_CANDIDATES + 1)
+    if len(found) > 1:
+        raise CliError(f"{candidates_text(run_id, found)} in run store {store_path(settings.db)}")
+    return _known(store.get_run(found[0]) if found else None, settings, run_id)
+
+
+def _known(detail: RunDetail | None, settings: Settings, run_id: str) -> RunDetail:
     if detail is None:
         raise CliError(
             f"unknown run id {run_id!r} in run store {store_path(settings.db)} "
@@ -46,12 +57,15 @@ def _detail(store: RunStore | None, settings: Settings, run_id: str) -> RunDetai
     epilog="""\b
 Examples:
   actorflow runs list --status failed --limit 5
-  actorflow runs show 0f8c2b4e...
-  actorflow runs export 0f8c2b4e... --output results/
+  actorflow runs show wf_0f8c2b4e
+  actorflow runs export wf_0f8c2b4e --output results/
 """
 )
 def runs() -> None:
-    """Runs recorded in the run store (--db): list them, show one, export its results."""
+    """Runs recorded in the run store (--db): list them, show one, export its results.
+
+    A run is named by its id or any prefix of it that no other run's id starts with.
+    """
 
 
 @runs.command(
@@ -61,8 +75,10 @@ Examples:
   actorflow runs list
   actorflow runs list --status failed --status interrupted --limit 5
   actorflow runs list --workflow revenue --json | jq '.[0].run_id'
+  actorflow runs list wf_0f8c
 """,
 )
+@click.argument("id_prefix", required=False)
 @click.option(
     "--status",
     "statuses",
@@ -78,18 +94,22 @@ Examples:
 @pass_settings
 def list_runs(
     settings: Settings,
+    *,
+    id_prefix: str | None,
     statuses: tuple[str, ...],
     workflow: str | None,
     limit: int,
     json_output: bool,
 ) -> None:
-    """List recorded runs, newest first."""
+    """List recorded runs, newest first; with ID_PREFIX, those whose id starts with it."""
     store = open_existing_store(settings.db, timeout_s=settings.db_timeout_s)
     if store is None:
         found: tuple[Any, ...] = ()
     else:
         with store:
-            found = store.list_runs(status=statuses or None, workflow=workflow, limit=limit)
+            found = store.list_runs(
+                status=statuses or None, workflow=workflow, id_prefix=id_prefix, limit=limit
+            )
     if json_output:
         _print_json(msgspec.to_builtins(found))
         return
@@ -106,9 +126,9 @@ def list_runs(
     "show",
     epilog="""\b
 Examples:
-  actorflow runs show 0f8c2b4e...
-  actorflow runs show 0f8c2b4e... --events
-  actorflow runs show 0f8c2b4e... --json
+  actorflow runs show wf_0f8c2b4e
+  actorflow runs show wf_0f8c2b4e --events
+  actorflow runs show wf_0f8c2b4e --json
 """,
 )
 @click.argument("run_id")
@@ -116,7 +136,8 @@ Examples:
 @click.option("--json", "json_output", is_flag=True, help="Print the run as one JSON document.")
 @pass_settings
 def show_run(settings: Settings, run_id: str, show_events: bool, json_output: bool) -> None:
-    """Show RUN_ID: its status, timings, error, and each stage with its attempts."""
+    """Show RUN_ID (an id or a unique prefix of one): its status, timings, error, and
+    each stage with its attempts."""
     store = open_existing_store(settings.db, timeout_s=settings.db_timeout_s)
     try:
         detail = _detail(store, settings, run_id)
@@ -143,7 +164,7 @@ def show_run(settings: Settings, run_id: str, show_events: bool, json_output: bo
     "export",
     epilog="""\b
 Examples:
-  actorflow runs export 0f8c2b4e... --output results/
+  actorflow runs export wf_0f8c2b4e --output results/
 """,
 )
 @click.argument("run_id")
@@ -155,7 +176,7 @@ Examples:
 )
 @pass_settings
 def export_run(settings: Settings, run_id: str, output: Path) -> None:
-    """Write RUN_ID's stored stage outputs to a folder.
+    """Write RUN_ID's stored stage outputs to a folder (RUN_ID: an id or a unique prefix).
 
     Records are copied as the stored Parquet files and also written as CSV; other
     outputs become JSON (Decimal as strings); insights also become Markdown and SVG
@@ -174,8 +195,8 @@ def export_run(settings: Settings, run_id: str, output: Path) -> None:
             for stage in detail.stages:
                 if not stage.has_output:
                     continue
-                value = store.stage_output(run_id, stage.stage)
-                files = store.output_files(run_id, stage.stage)
+                value = store.stage_output(detail.run.run_id, stage.stage)
+                files = store.output_files(detail.run.run_id, stage.stage)
                 data[stage.stage] = writer.write_stage(stage.stage, value, parquet=files)
         except (OSError, pl.exceptions.PolarsError) as exc:
             raise CliError(f"cannot write the results to {output}: {exc}") from None
@@ -185,7 +206,7 @@ def export_run(settings: Settings, run_id: str, output: Path) -> None:
         if store is not None:
             store.close()
     make_console().print(
-        f"exported run {run_id}: {len(writer.files)} files in {output}",
+        f"exported run {detail.run.run_id}: {len(writer.files)} files in {output}",
         markup=False,
         soft_wrap=True,
     )

@@ -13,7 +13,6 @@ import queue
 import signal
 import sys
 import threading
-import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from rich.console import Console
 
 from actorflow._backends import BackendName, make_backend
 from actorflow._builtin import register_builtin_agents
+from actorflow._ids import new_run_id
 from actorflow._runtime import Runtime
 from actorflow._validation import WorkflowSource
 from actorflow.contracts import (
@@ -264,7 +264,7 @@ def _watch(
     mid-update) and cancels the run; a second one raises ``KeyboardInterrupt``.
     """
     events: queue.SimpleQueue[object] = queue.SimpleQueue()
-    run_id = uuid.uuid4().hex
+    run_id = new_run_id()
     interrupted = False
 
     def on_sigint(_signum: int, _frame: FrameType | None) -> None:

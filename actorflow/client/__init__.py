@@ -14,7 +14,9 @@
     client.list(status="failed", limit=10); client.cancel(run_id); client.results(run_id, "csv")
 
 ``AsyncClient`` has the same methods as coroutines (``async with AsyncClient(url) as c``).
-Both follow a run through its server-sent events, reconnecting where they left off.
+Both follow a run through its server-sent events, reconnecting where they left off. A
+run is named by its id (``wf_...``) or any prefix of it that no other run's id starts
+with; ``list()`` returns a list of ``WorkflowSummary`` (``offset=`` for the next page).
 """
 
 from actorflow.api_schema import (

@@ -198,9 +198,12 @@ class AsyncClient:
         """A run's status, progress and (once finished) results."""
         return await self._get(run_path(run_id, "status"), WorkflowStatus)
 
-    async def list(self, status: str | None = None, limit: int = 50) -> WorkflowList:
-        """Runs, newest first, optionally only those with ``status``."""
-        return await self._get(list_path(status, limit), WorkflowList)
+    async def list(
+        self, status: str | None = None, limit: int = 50, offset: int = 0
+    ) -> WorkflowList:
+        """Runs, newest first, optionally only those with ``status``; ``offset`` skips
+        the newest ones (the next page). A list of ``WorkflowSummary``."""
+        return await self._get(list_path(status, limit, offset), WorkflowList)
 
     async def cancel(self, run_id: str) -> CancelResponse:
         """Ask for a run to be cancelled."""

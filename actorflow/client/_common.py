@@ -69,8 +69,10 @@ def run_path(run_id: str, tail: str) -> str:
     return f"/v1/workflows/{quote(run_id, safe='')}/{tail}"
 
 
-def list_path(status: str | None, limit: int) -> str:
+def list_path(status: str | None, limit: int, offset: int = 0) -> str:
     query: dict[str, Any] = {"limit": limit}
+    if offset:
+        query["offset"] = offset
     if status is not None:
         query["status"] = status
     return f"/v1/workflows?{urlencode(query)}"

@@ -166,9 +166,10 @@ class Client:
         """A run's status, progress and (once finished) results."""
         return self._get(run_path(run_id, "status"), WorkflowStatus)
 
-    def list(self, status: str | None = None, limit: int = 50) -> WorkflowList:
-        """Runs, newest first, optionally only those with ``status``."""
-        return self._get(list_path(status, limit), WorkflowList)
+    def list(self, status: str | None = None, limit: int = 50, offset: int = 0) -> WorkflowList:
+        """Runs, newest first, optionally only those with ``status``; ``offset`` skips
+        the newest ones (the next page). A list of ``WorkflowSummary``."""
+        return self._get(list_path(status, limit, offset), WorkflowList)
 
     def cancel(self, run_id: str) -> CancelResponse:
         """Ask for a run to be cancelled."""

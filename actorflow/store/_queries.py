@@ -47,15 +47,13 @@ def _run(row: tuple[Any, ...]) -> RunRecord:
     )
 
 
-def list_runs(
-    conn: sqlite3.Connection,
-    *,
+def _filters(
     status: str | Collection[str] | None,
     workflow: str | None,
     since: When | None,
     until: When | None,
-    limit: int,
-) -> tuple[RunRecord, ...]:
+    id_prefix: str | None,
+) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
     if status is not None:
@@ -71,12 +69,53 @@ def list_runs(
     if until is not None:
         clauses.append("started_at < ?")
         params.append(_timestamp(until))
-    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    if id_prefix is not None:
+        # A range, not LIKE: ``_`` (as in ``wf_``) is a LIKE wildcard; the range uses
+        # the primary key's index. Run ids are ASCII, so U+10FFFF sorts after them all.
+        clauses.append("run_id >= ? AND run_id < ?")
+        params.extend((id_prefix, id_prefix + "\U0010ffff"))
+    return (f"WHERE {' AND '.join(clauses)}" if clauses else ""), params
+
+
+def list_runs(
+    conn: sqlite3.Connection,
+    *,
+    status: str | Collection[str] | None,
+    workflow: str | None,
+    since: When | None,
+    until: When | None,
+    id_prefix: str | None = None,
+    limit: int,
+    offset: int = 0,
+) -> tuple[RunRecord, ...]:
+    where, params = _filters(status, workflow, since, until, id_prefix)
     rows = conn.execute(
-        f"SELECT {_RUN_COLUMNS} FROM runs {where} ORDER BY started_at DESC, rowid DESC LIMIT ?",  # noqa: S608 - only fixed clauses are formatted in; values are bound
-        [*params, limit],
+        f"SELECT {_RUN_COLUMNS} FROM runs {where} "  # noqa: S608 - only fixed clauses are formatted in; values are bound
+        "ORDER BY started_at DESC, rowid DESC LIMIT ? OFFSET ?",
+        [*params, limit, offset],
     ).fetchall()
     return tuple(_run(row) for row in rows)
+
+
+def count_runs(
+    conn: sqlite3.Connection,
+    *,
+    status: str | Collection[str] | None,
+    workflow: str | None,
+    id_prefix: str | None,
+) -> int:
+    where, params = _filters(status, workflow, None, None, id_prefix)
+    (count,) = conn.execute(f"SELECT count(*) FROM runs {where}", params).fetchone()  # noqa: S608 - as above
+    return int(count)
+
+
+def run_ids(conn: sqlite3.Connection, prefix: str, limit: int) -> tuple[str, ...]:
+    """Ids starting with ``prefix``, in order (at most ``limit``)."""
+    rows = conn.execute(
+        "SELECT run_id FROM runs WHERE run_id >= ? AND run_id < ? ORDER BY run_id LIMIT ?",
+        (prefix, prefix + "\U0010ffff", limit),
+    ).fetchall()
+    return tuple(row[0] for row in rows)
 
 
 def get_run(conn: sqlite3.Connection, run_id: str) -> RunDetail | None:

@@ -400,7 +400,9 @@ class RunStore:
         workflow: str | None = None,
         since: When | None = None,
         until: When | None = None,
+        id_prefix: str | None = None,
         limit: int = 50,
+        offset: int = 0,
     ) -> tuple[RunRecord, ...]:
         """Runs, newest first.
 
@@ -409,14 +411,43 @@ class RunStore:
             workflow: a workflow name.
             since: runs started at or after this (unix time or datetime).
             until: runs started before this.
+            id_prefix: runs whose id starts with this.
             limit: at most this many.
+            offset: skip this many first (for the next page).
         """
         return self._use(
             "listing runs",
             lambda conn: _queries.list_runs(
-                conn, status=status, workflow=workflow, since=since, until=until, limit=limit
+                conn,
+                status=status,
+                workflow=workflow,
+                since=since,
+                until=until,
+                id_prefix=id_prefix,
+                limit=limit,
+                offset=offset,
             ),
         )
+
+    def count_runs(
+        self,
+        *,
+        status: str | Collection[str] | None = None,
+        workflow: str | None = None,
+        id_prefix: str | None = None,
+    ) -> int:
+        """How many runs ``list_runs`` would find with these filters and no limit."""
+        return self._use(
+            "counting runs",
+            lambda conn: _queries.count_runs(
+                conn, status=status, workflow=workflow, id_prefix=id_prefix
+            ),
+        )
+
+    def run_ids(self, prefix: str, *, limit: int = 10) -> tuple[str, ...]:
+        """The ids starting with ``prefix`` (a whole id finds itself), sorted, at most
+        ``limit``: one means ``prefix`` names a run, more that it is ambiguous."""
+        return self._use("finding runs by id", lambda conn: _queries.run_ids(conn, prefix, limit))
 
     def get_run(self, run_id: str) -> RunDetail | None:
         """A run with its spec, stages (with attempts) and events; ``None`` if unknown."""

@@ -44,6 +44,15 @@ def run_error(error: ErrorInfo | None) -> RunError | None:
     return RunError(type=error.type, message=error.message, stage=error.stage)
 
 
+def error_text(error: RunError | None) -> str | None:
+    """A run's error as the seed's ``error`` string: the sentence, with the stage at fault."""
+    if error is None:
+        return None
+    if error.stage and error.stage not in error.message:
+        return f"stage {error.stage!r}: {error.message}"
+    return error.message
+
+
 def records_json(records: Records, rows: int | None) -> dict[str, Any]:
     """A table: ``{"type": "records", "count", "columns", "rows", "truncated"}``."""
     count = len(records)

@@ -6,14 +6,17 @@ import asyncio
 import time
 
 from actorflow import __version__
+from actorflow.actors import AgentInfo
 from actorflow.api_schema import (
     AgentCapability,
     AgentList,
+    AgentState,
     AgentStatsBody,
     Health,
     Stats,
     WorkflowDefinitionList,
 )
+from actorflow.contracts import SEED_AGENT_NAMES
 
 from ._convert import api_status
 from ._service import WebService
@@ -26,35 +29,48 @@ async def agents(service: WebService) -> AgentList:
     if service.store is not None:
         stats = await asyncio.to_thread(service.store.stats)
         recorded = {a.agent: a for a in stats.agents}
-    found = []
+    found: dict[str, AgentCapability] = {}
+    names = {info.name for info in infos}
     for info in infos:
         finished = info.successes + info.failures
         past = recorded.get(info.name)
-        found.append(
-            AgentCapability(
-                name=info.name,
-                role=info.role,
-                description=info.description,
-                expertise=list(info.expertise),
-                concurrency=info.concurrency,
-                backend="ray" if info.backend == "ray" else "pykka",
-                healthy=info.healthy,
-                problem=info.problem,
-                stats=AgentStatsBody(
-                    executions=info.executions,
-                    successes=info.successes,
-                    failures=info.failures,
-                    success_rate=info.successes / finished if finished else None,
-                    mean_duration_s=info.mean_duration_s,
-                    restarts=info.restarts,
-                    busy=info.busy,
-                    waiting=info.waiting,
-                    recorded_executions=past.executions if past else None,
-                    recorded_success_rate=past.success_rate if past else None,
-                ),
-            )
+        found[info.name] = AgentCapability(
+            role=info.role,
+            expertise=list(info.expertise),
+            model=info.model,
+            name=info.name,
+            # The seed's names stages may use for it (unless an agent has that name).
+            aliases=sorted(
+                seed
+                for seed, ours in SEED_AGENT_NAMES.items()
+                if ours == info.name and seed not in names
+            ),
+            description=info.description,
+            concurrency=info.concurrency,
+            backend="ray" if info.backend == "ray" else "pykka",
+            healthy=info.healthy,
+            problem=info.problem,
+            stats=AgentStatsBody(
+                executions=info.executions,
+                successes=info.successes,
+                failures=info.failures,
+                success_rate=info.successes / finished if finished else None,
+                mean_duration_s=info.mean_duration_s,
+                restarts=info.restarts,
+                busy=info.busy,
+                waiting=info.waiting,
+                recorded_executions=past.executions if past else None,
+                recorded_success_rate=past.success_rate if past else None,
+            ),
         )
     return AgentList(agents=found, count=len(found))
+
+
+def _state(info: AgentInfo) -> AgentState:
+    """``unavailable`` if unhealthy, ``busy`` when every actor of its pool is working."""
+    if not info.healthy:
+        return "unavailable"
+    return "busy" if info.busy >= info.concurrency else "ready"
 
 
 async def health(service: WebService) -> Health:
@@ -66,6 +82,7 @@ async def health(service: WebService) -> Health:
         status="healthy" if ready == len(infos) else "degraded",
         active_workflows=service.tracker.active(),
         total_workflows=total,
+        agents={info.name: _state(info) for info in infos},
         agents_ready=ready,
         agents_total=len(infos),
         version=__version__,

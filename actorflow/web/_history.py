@@ -12,7 +12,7 @@ from actorflow.api_schema import Progress, StageSummary, WorkflowStatus, Workflo
 from actorflow.contracts import StageProgress
 from actorflow.store import RunDetail, RunRecord, RunStore, StoreError
 
-from ._convert import api_status, run_error, to_json
+from ._convert import api_status, error_text, run_error, to_json
 
 
 def _progress(detail: RunDetail) -> Progress:
@@ -32,8 +32,9 @@ def summary(record: RunRecord) -> WorkflowSummary:
         workflow=record.workflow,
         status=api_status(record.status),
         progress=Progress(completion=record.progress),
-        error=run_error(record.error),
+        error=error_text(run_error(record.error)),
         execution_time=record.execution_time_s,
+        error_detail=run_error(record.error),
         started_at=record.started_at,
         finished_at=record.finished_at,
     )
@@ -67,8 +68,9 @@ def status(store: RunStore, run_id: str, rows: int) -> WorkflowStatus | None:
         status=api,
         progress=_progress(detail),
         results=results,
-        error=run_error(run.error),
+        error=error_text(run_error(run.error)),
         execution_time=run.execution_time_s,
+        error_detail=run_error(run.error),
         workflow=run.workflow,
         stages=[
             StageSummary(

@@ -31,6 +31,7 @@ T = TypeVar("T")
 SESSION_COOKIE = "actorflow_session"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _CHUNK = 64 * 1024
+_UNKNOWN_FIELD = re.compile(r"^Object contains unknown field `([^`]*)`$")
 #: A ``Host`` header as RFC 9110 has it: a name or IPv4 address, or an IPv6 address in
 #: brackets, and an optional port. Nothing else (no user info: ``evil.example:80@127.0.0.1``
 #: would otherwise read as the host 127.0.0.1).
@@ -250,4 +251,8 @@ async def read_json(request: web.Request, settings: Settings, type_: type[T]) ->
         return decoder.decode(body)
     except msgspec.ValidationError as exc:
         message, _, path = str(exc).partition(" - at `")
-        raise ApiError(422, "invalid_input", message, field=field_of(path.rstrip("`"))) from None
+        field = field_of(path.rstrip("`"))
+        unknown = _UNKNOWN_FIELD.match(message)
+        if unknown is not None:  # msgspec points at the object: name the field itself
+            field = f"{field}.{unknown.group(1)}" if field else unknown.group(1)
+        raise ApiError(422, "invalid_input", message, field=field) from None

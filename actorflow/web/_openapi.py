@@ -35,7 +35,8 @@ _REF = "#/components/schemas/{name}"
 _ERRORS = {
     400: (
         "Malformed request (invalid JSON, nested too deeply, a malformed or untrusted Host, "
-        "or HTTP the server cannot parse)"
+        "or HTTP the server cannot parse), or a run id prefix that several runs' ids start "
+        "with (code ambiguous_id; the message lists them)"
     ),
     401: "The API token is missing or wrong",
     403: "Refused: a forbidden source or host, or a cross-site request",
@@ -89,7 +90,8 @@ def _path_id() -> dict[str, Any]:
         "name": "workflow_id",
         "in": "path",
         "required": True,
-        "description": "The run's id, as returned by execute",
+        "description": "The run's id, as returned by execute, or any prefix of it that "
+        "no other run's id starts with (wf_1a2b3c4d)",
         "schema": {"type": "string", "minLength": 1},
     }
 
@@ -150,8 +152,20 @@ def _document(secured: bool) -> bytes:
         },
         "/v1/workflows": {
             "get": _op(
-                "Runs, newest first",
-                _ok("Runs", listing),
+                "Runs, newest first: a JSON array (the seed's shape); paging in the headers",
+                {
+                    **_ok("Runs", listing),
+                    "headers": {
+                        "X-Total-Count": {
+                            "description": "Runs with this status in all",
+                            "schema": {"type": "integer", "minimum": 0},
+                        },
+                        "Link": {
+                            "description": 'The next page, when there is one: <...>; rel="next"',
+                            "schema": {"type": "string"},
+                        },
+                    },
+                },
                 (422,),
                 parameters=[
                     _query(
@@ -166,6 +180,11 @@ def _document(secured: bool) -> bytes:
                         "limit",
                         {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50},
                         "At most this many",
+                    ),
+                    _query(
+                        "offset",
+                        {"type": "integer", "minimum": 0, "maximum": 1_000_000, "default": 0},
+                        "Skip this many newest runs first (the Link header's next page)",
                     ),
                 ],
             )
@@ -239,7 +258,11 @@ def _document(secured: bool) -> bytes:
             "get": _op("Workflows execute accepts by name", _ok("Workflows", definitions), ()),
         },
         "/v1/agents/capabilities": {
-            "get": _op("Agents: role, expertise, stats, health", _ok("Agents", agents), ()),
+            "get": _op(
+                "Agents by name: role, expertise, model (the seed's), stats, health",
+                _ok("Agents", agents),
+                (),
+            ),
         },
         "/v1/stats": {
             "get": _op("Figures for the dashboard", _ok("Stats", stats), ()),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any, get_args
+from urllib.parse import urlencode
 
 import msgspec
 from aiohttp import web
@@ -13,6 +14,7 @@ from . import _figures, _files, _sse
 from ._errors import invalid
 from ._http import endpoint, read_json
 from ._keys import SERVICE_KEY, SETTINGS_KEY
+from ._lookup import resolve
 from ._openapi import openapi_document
 from ._service import WebService
 from ._settings import Settings
@@ -20,6 +22,7 @@ from ._settings import Settings
 _encoder = msgspec.json.Encoder()
 _STATUSES: tuple[str, ...] = get_args(ApiStatus)
 MAX_LIST_LIMIT = 1000
+MAX_LIST_OFFSET = 1_000_000
 
 
 def _service(request: web.Request) -> WebService:
@@ -39,31 +42,50 @@ async def execute(request: web.Request) -> web.Response:
     return _json(await _service(request).execute(body))
 
 
+async def _run_id(request: web.Request) -> str:
+    """The id of the run the path names (by its id or a unique prefix)."""
+    return await resolve(_service(request), request.match_info["workflow_id"])
+
+
 async def status(request: web.Request) -> web.Response:
-    body = await _service(request).status(request.match_info["workflow_id"])
+    body = await _service(request).status(await _run_id(request))
     return web.Response(body=body, content_type="application/json")
 
 
+def _int_query(request: web.Request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.query.get(name, str(default))
+    try:
+        value = int(raw)
+    except ValueError:
+        raise invalid(f"{name} must be an integer, got {raw!r}", name) from None
+    if not low <= value <= high:
+        raise invalid(f"{name} must be from {low} to {high}, got {value}", name)
+    return value
+
+
 async def list_runs(request: web.Request) -> web.Response:
+    """The seed's shape: a JSON array; the paging is in ``X-Total-Count`` and ``Link``."""
     wanted = request.query.get("status") or None
     if wanted is not None and wanted not in _STATUSES:
         raise invalid(f"status must be one of {', '.join(_STATUSES)}, got {wanted!r}", "status")
-    raw_limit = request.query.get("limit", "50")
-    try:
-        limit = int(raw_limit)
-    except ValueError:
-        raise invalid(f"limit must be an integer, got {raw_limit!r}", "limit") from None
-    if not 1 <= limit <= MAX_LIST_LIMIT:
-        raise invalid(f"limit must be from 1 to {MAX_LIST_LIMIT}, got {limit}", "limit")
-    return _json(await _service(request).list_runs(wanted, limit))  # type: ignore[arg-type]
+    limit = _int_query(request, "limit", 50, 1, MAX_LIST_LIMIT)
+    offset = _int_query(request, "offset", 0, 0, MAX_LIST_OFFSET)
+    runs, total = await _service(request).list_runs(wanted, limit, offset)  # type: ignore[arg-type]
+    headers = {"X-Total-Count": str(total)}
+    if offset + len(runs) < total:
+        query = {**({"status": wanted} if wanted else {}), "limit": limit, "offset": offset + limit}
+        headers["Link"] = f'<{request.path}?{urlencode(query)}>; rel="next"'
+    response = _json(runs)
+    response.headers.update(headers)
+    return response
 
 
 async def events(request: web.Request) -> web.StreamResponse:
-    return await _sse.stream(request, _service(request), request.match_info["workflow_id"])
+    return await _sse.stream(request, _service(request), await _run_id(request))
 
 
 async def cancel(request: web.Request) -> web.Response:
-    return _json(await _service(request).cancel(request.match_info["workflow_id"]))
+    return _json(await _service(request).cancel(await _run_id(request)))
 
 
 async def results(request: web.Request) -> web.StreamResponse:
@@ -71,7 +93,7 @@ async def results(request: web.Request) -> web.StreamResponse:
     return await _files.results(
         request,
         _service(request),
-        request.match_info["workflow_id"],
+        await _run_id(request),
         fmt=query.get("format", "json"),
         stage=query.get("stage") or None,
         table=query.get("table") or None,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
@@ -18,12 +17,12 @@ from typing import Any
 import msgspec
 
 from actorflow import Runtime
+from actorflow._ids import new_run_id
 from actorflow.api_schema import (
     ApiStatus,
     CancelResponse,
     ExecuteRequest,
     ExecuteResponse,
-    WorkflowList,
     WorkflowSummary,
 )
 from actorflow.bus import get_logger
@@ -268,7 +267,7 @@ class WebService:
         if request.callback_url is not None:
             await self.policy.check_url(request.callback_url, "callback_url")
         spec = await self.planner.plan(request, self.runtime.agent_names)
-        run_id = uuid.uuid4().hex
+        run_id = new_run_id()
         if request.callback_url is not None and self.store is not None:
             # Before the run exists: a process that dies mid-run leaves the callback to
             # whichever one resumes the run.
@@ -369,20 +368,32 @@ class WebService:
                     await tracked.settled.wait()
         return tracked
 
-    async def list_runs(self, status: ApiStatus | None, limit: int) -> WorkflowList:
-        """Runs, newest first: those in memory merged over those in the store."""
+    async def list_runs(
+        self, status: ApiStatus | None, limit: int, offset: int = 0
+    ) -> tuple[list[WorkflowSummary], int]:
+        """Runs, newest first, from ``offset`` on (those in memory merged over those in
+        the store), and how many runs there are with that status in all."""
         found: dict[str, WorkflowSummary] = {}
+        total = 0
         if self.store is not None:
             statuses = STORE_STATUSES[status] if status is not None else None
-            records = await asyncio.to_thread(self.store.list_runs, status=statuses, limit=limit)
+            records = await asyncio.to_thread(
+                self.store.list_runs, status=statuses, limit=offset + limit
+            )
+            total = await asyncio.to_thread(self.store.count_runs, status=statuses)
             found.update((r.run_id, _history.summary(r)) for r in records)
+        in_memory = 0
         for tracked in self.tracker:
             if status is None or tracked.status == status:
                 found[tracked.run_id] = tracked.summary()
+                in_memory += 1
             elif tracked.run_id in found:
                 del found[tracked.run_id]  # the store is behind this run's news
-        runs = sorted(found.values(), key=lambda s: s.started_at or 0.0, reverse=True)[:limit]
-        return WorkflowList(workflows=runs, count=len(runs))
+        runs = sorted(found.values(), key=lambda s: s.started_at or 0.0, reverse=True)
+        # The store records every run this service starts: memory only adds to the count
+        # when there is no store (or the store is behind a run's status).
+        total = max(total, in_memory, len(runs))
+        return runs[offset : offset + limit], total
 
     async def cancel(self, run_id: str) -> CancelResponse:
         """Ask for a run to be cancelled.

@@ -16,7 +16,14 @@ from dataclasses import dataclass
 
 import msgspec
 
-from actorflow.api_schema import ApiStatus, Progress, StageSummary, WorkflowStatus, WorkflowSummary
+from actorflow.api_schema import (
+    ApiStatus,
+    Progress,
+    RunError,
+    StageSummary,
+    WorkflowStatus,
+    WorkflowSummary,
+)
 from actorflow.contracts import (
     Event,
     FrozenMap,
@@ -31,7 +38,7 @@ from actorflow.contracts import (
     WorkflowSpec,
 )
 
-from ._convert import api_status, run_error, to_json
+from ._convert import api_status, error_text, run_error, to_json
 
 _encoder = msgspec.json.Encoder()
 
@@ -188,7 +195,7 @@ class Tracked:
             current_stage=self.current_stage, completion=self.completion, message=self.message
         )
 
-    def error(self) -> object:
+    def error(self) -> RunError | None:
         if self.result is not None:
             return run_error(self.result.error)
         if self.finished is not None and not self.via_api:
@@ -201,8 +208,9 @@ class Tracked:
             workflow=self.workflow,
             status=self.status,
             progress=self.progress(),
-            error=self.error(),  # type: ignore[arg-type]  # a RunError or None
+            error=error_text(self.error()),
             execution_time=self.execution_time(),
+            error_detail=self.error(),
             started_at=self.started_at,
             finished_at=self.result.finished_at if self.result is not None else None,
         )
@@ -226,8 +234,9 @@ class Tracked:
                 status=self.status,
                 progress=self.progress(),
                 results=results,
-                error=self.error(),  # type: ignore[arg-type]  # a RunError or None
+                error=error_text(self.error()),
                 execution_time=self.execution_time(),
+                error_detail=self.error(),
                 workflow=self.workflow,
                 stages=[stage.summary() for stage in self.stages.values()],
                 started_at=self.started_at,

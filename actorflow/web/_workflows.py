@@ -19,12 +19,18 @@ from typing import Any
 
 import msgspec
 
-from actorflow.api_schema import ExecuteRequest, StageConfig, StageDefinition, WorkflowDefinition
+from actorflow.api_schema import (
+    ExecuteRequest,
+    StageDefinition,
+    WorkflowConfig,
+    WorkflowDefinition,
+)
 from actorflow.contracts import (
     StageSpec,
     WorkflowSpec,
     WorkflowValidationError,
     load_workflow,
+    translate_seed_vocabulary,
 )
 
 from ._errors import ApiError, invalid
@@ -34,6 +40,8 @@ from ._settings import Settings
 EXTRACTOR = "extractor"
 #: What a database source may open: SQLite files, by name (the reader checks the header).
 DATABASE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+#: A stage's attempt limit when the request gives none (``StageSpec``'s default).
+_DEFAULT_STAGE_TIMEOUT_S = 300.0
 #: Params a request may not set: they say where a stage writes.
 _SERVER_ONLY_PARAMS = ("spill_dir",)
 
@@ -127,22 +135,8 @@ class Planner:
                 413 for too many inline records.
         """
         config = request.workflow_config
-        if config is not None and config.stages is not None:
-            if request.workflow is not None:
-                raise invalid(
-                    "give either workflow (a registered one) or workflow_config.stages "
-                    "(one of your own), not both",
-                    "workflow_config.stages",
-                )
-            raw: dict[str, Any] = {
-                "name": config.name or "custom",
-                "stages": [_own_stage(stage, index) for index, stage in enumerate(config.stages)],
-            }
-            # Everything in a workflow of the caller's own came through the API.
-            checked = {stage["name"] for stage in raw["stages"]}
-        else:
-            raw = msgspec.to_builtins(self.catalog.get(request.workflow))
-            checked = set()
+        given = _seed_translated(config, agents)
+        raw, checked = self._base(request, given)
         stages: list[dict[str, Any]] = raw["stages"]
         by_name = {stage["name"]: stage for stage in stages}
         for stage in stages:
@@ -150,10 +144,10 @@ class Planner:
             stage.setdefault("params", {})
         if config is not None:
             self._override(config.params, config.sources, by_name, checked)
-            if config.parallel is not None:
-                raw["parallel"] = config.parallel
-            if config.timeout_s is not None:
-                raw["timeout_s"] = config.timeout_s
+            for key in ("parallel", "timeout_s"):
+                if given.get(key) is not None:
+                    raw[key] = given[key]
+        seed_sources = _use_input_sources(request.input_data, stages, checked)
         inline = count_records(request.input_data)
         for index, stage in enumerate(stages):
             if stage["name"] in checked:
@@ -162,6 +156,8 @@ class Planner:
                     if config is not None and config.stages is not None
                     else f"workflow_config.params.{stage['name']}"
                 )
+                if seed_sources is not None and stage["params"].get("sources") is seed_sources:
+                    where = "input_data"  # the sources came from input_data.sources
                 inline += await self._check_params(stage, where)
             if stage["agent"] == EXTRACTOR:  # once checked: the server's limits on top
                 stage["params"] = self._confined_extraction(stage["params"])
@@ -177,6 +173,25 @@ class Planner:
             return load_workflow(raw, agents=agents)
         except WorkflowValidationError as exc:
             raise ApiError(422, "invalid_workflow", str(exc), field="workflow_config") from None
+
+    def _base(
+        self, request: ExecuteRequest, given: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], set[str]]:
+        """The workflow to start from, as a dict, and the stages that came from the request."""
+        config = request.workflow_config
+        if config is None or config.stages is None:
+            return msgspec.to_builtins(self.catalog.get(request.workflow)), set()
+        if request.workflow is not None:
+            raise invalid(
+                "give either workflow (a registered one) or workflow_config.stages "
+                "(one of your own), not both",
+                "workflow_config.stages",
+            )
+        for index, stage in enumerate(config.stages):
+            _refuse_server_params(stage.params, stage.name, f"workflow_config.stages[{index}]")
+        raw = {"name": given.get("name") or "custom", "stages": given["stages"]}
+        # Everything in a workflow of the caller's own came through the API.
+        return raw, {stage["name"] for stage in raw["stages"]}
 
     def _override(
         self,
@@ -276,11 +291,84 @@ class Planner:
         return confined
 
 
-def _own_stage(stage: StageConfig, index: int) -> dict[str, Any]:
-    """A stage of the request's own workflow, as a dict, once its params are allowed."""
-    _refuse_server_params(stage.params, stage.name, f"workflow_config.stages[{index}]")
-    built: dict[str, Any] = msgspec.to_builtins(stage)
-    return built
+def _seed_translated(config: WorkflowConfig | None, agents: Collection[str]) -> dict[str, Any]:
+    """The fields of ``config`` that were given, in actorflow's names (see
+    ``translate_seed_vocabulary``): stages, name, timeout_s, parallel.
+
+    Raises:
+        ApiError: 422 for a seed name given with its twin, naming both.
+    """
+    if config is None:
+        return {}
+    given: dict[str, Any] = msgspec.to_builtins(config)  # fields left unset are absent
+    for key in ("sources", "params"):
+        given.pop(key, None)
+    if given.get("stages") is None:
+        given.pop("stages", None)
+    try:
+        translated, _ = translate_seed_vocabulary(given, agents=agents)
+    except WorkflowValidationError as exc:
+        problem = exc.problems[0]
+        field = f"workflow_config.{problem.field}"
+        if problem.stage is not None and config.stages is not None:
+            index = next((i for i, s in enumerate(config.stages) if s.name == problem.stage), None)
+            field = f"workflow_config.stages[{index}].{problem.field}"
+        raise invalid(problem.message, field) from None
+    stages = translated.get("stages")
+    if stages is not None:
+        for stage in stages:
+            # Defaults of the API's stages, once the seed's names are actorflow's.
+            stage.setdefault("timeout_s", _DEFAULT_STAGE_TIMEOUT_S)
+            stage.setdefault("retries", 0)
+            if "agent" not in stage:
+                raise invalid(
+                    f"stage {stage['name']!r} names no agent: give agent (or the seed's "
+                    "agent_name)",
+                    f"workflow_config.stages[{stages.index(stage)}].agent",
+                )
+    return translated
+
+
+def _use_input_sources(
+    input_data: Mapping[str, Any], stages: list[dict[str, Any]], checked: set[str]
+) -> list[dict[str, Any]] | None:
+    """Give ``input_data.sources`` to the extractor stages that have no sources (and mark
+    them to be checked); return them (``None`` when there are none)."""
+    sources = _input_sources(input_data)
+    if sources is not None:
+        for stage in stages:
+            if stage["agent"] == EXTRACTOR and not stage["params"].get("sources"):
+                stage["params"] = {**stage["params"], "sources": sources}
+                checked.add(stage["name"])
+    return sources
+
+
+def _input_sources(input_data: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+    """``input_data.sources`` as a list of sources, if given: the seed's shape, a source
+    by name (``{"megaphone": {"type": "api", "url": ...}}``), or a list of sources.
+
+    Raises:
+        ApiError: 422 for sources of another shape.
+    """
+    sources = input_data.get("sources")
+    if sources is None:
+        return None
+    if isinstance(sources, Mapping):
+        out = []
+        for name, source in sources.items():
+            if not isinstance(source, Mapping):
+                raise invalid(
+                    "a source must be an object with a type", f"input_data.sources.{name}"
+                )
+            out.append({"name": name, **source})
+        return out
+    if isinstance(sources, list) and all(isinstance(s, Mapping) for s in sources):
+        return [dict(s) for s in sources]
+    raise invalid(
+        "sources must be an object of sources by name (the seed's shape: "
+        '{"megaphone": {"type": "api", "url": "..."}}) or a list of sources',
+        "input_data.sources",
+    )
 
 
 def _lowest(given: Any, limit: int) -> int:

@@ -92,6 +92,12 @@ class InsightsAgent(Agent):
     def __init__(self, *, narrator: NarratorSettings | None = None) -> None:
         self.narrator = narrator
 
+    @classmethod
+    def model_name(cls) -> str | None:
+        """The narrator's model (``ACTORFLOW_NARRATOR_MODEL``), when a narrator is set up."""
+        settings = NarratorSettings.from_env()
+        return settings.model if settings is not None else None
+
     def setup(self) -> None:
         """Load the plotting library now, in the actor's thread, while earlier stages run."""
         # A broken install must not stop the actor: the charts report it when drawn, and

@@ -116,3 +116,35 @@ def test_runs_export_copies_the_stored_parquet_and_writes_csv_json_and_insights(
     run = json.loads((out / "run.json").read_text())
     assert (run["run_id"], run["status"]) == (run_id, "completed")
     assert run["stages"]["flaky"]["attempts"] == 2
+
+
+def test_runs_are_named_by_any_unique_prefix_of_their_id(
+    invoke: Invoke, two_runs: dict[str, str], tmp_path: Path
+) -> None:
+    sales, doomed = two_runs["sales"], two_runs["doomed"]
+    assert sales.startswith("wf_")
+    shortest = next(n for n in range(4, 36) if not doomed.startswith(sales[:n]))
+
+    shown = json.loads(invoke("runs", "show", sales[:shortest], "--json").stdout)
+    assert shown["run"]["run_id"] == sales
+    exported = invoke("runs", "export", sales[:shortest], "--output", str(tmp_path / "out"))
+    assert exported.exit_code == 0, exported.output
+    assert f"exported run {sales}:" in exported.stdout
+    assert json.loads((tmp_path / "out" / "run.json").read_text())["run_id"] == sales
+    listed = json.loads(invoke("runs", "list", sales[:shortest], "--json").stdout)
+    assert [r["run_id"] for r in listed] == [sales]
+    assert len(json.loads(invoke("runs", "list", "wf_", "--json").stdout)) == 2
+
+
+def test_an_ambiguous_prefix_exits_2_listing_the_candidates(
+    invoke: Invoke, two_runs: dict[str, str]
+) -> None:
+    for command in (("show", "wf_"), ("export", "wf_", "--output", "unused")):
+        result = invoke("runs", *command)
+        assert result.exit_code == 2, result.output
+        assert "'wf_' is the start of several run ids" in result.stderr
+        assert two_runs["sales"] in result.stderr
+        assert two_runs["doomed"] in result.stderr
+    unknown = invoke("runs", "show", "wf_nothing")
+    assert unknown.exit_code == 2
+    assert "unknown run id 'wf_nothing'" in unknown.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -110,3 +111,38 @@ def test_an_unknown_run_is_none_and_an_unknown_output_a_key_error(store: RunStor
         store.stage_output("nope", "a")
     with pytest.raises(KeyError, match="nope"):
         store.run_input("nope")
+
+
+def test_new_run_ids_start_with_wf(history: list[str]) -> None:
+    assert all(re.fullmatch(r"wf_[0-9a-f]{32}", run_id) for run_id in history)
+
+
+def test_runs_are_found_by_a_prefix_of_their_id_old_and_new(
+    recorded: Runtime, store: RunStore
+) -> None:
+    old = "0f8c2b4e" + "0" * 24  # a 32-hex id of a run recorded before ids began with wf_
+    for run_id in (old, "wf_aaaa1111", "wf_aaaa2222", "wf_b"):
+        recorded.submit(OK, run_id=run_id).result(timeout=10)
+    store.flush()
+
+    assert store.run_ids("0f8c") == (old,)
+    assert store.run_ids(old) == (old,)
+    assert store.run_ids("wf_aaaa") == ("wf_aaaa1111", "wf_aaaa2222")
+    assert store.run_ids("wf_aaaa", limit=1) == ("wf_aaaa1111",)
+    # "_" is a LIKE wildcard: the prefix is matched literally, not as a pattern.
+    assert store.run_ids("wf_") == ("wf_aaaa1111", "wf_aaaa2222", "wf_b")
+    assert store.run_ids("wfx") == ()
+    assert store.run_ids("x") == ()
+    listed = store.list_runs(id_prefix="wf_aaaa")
+    assert [r.run_id for r in listed] == ["wf_aaaa2222", "wf_aaaa1111"]
+    assert store.count_runs(id_prefix="wf_aaaa") == 2
+
+
+def test_runs_are_counted_and_paged_with_the_lists_filters(
+    store: RunStore, history: list[str]
+) -> None:
+    assert store.count_runs() == 6
+    assert store.count_runs(status="failed") == 2
+    assert store.count_runs(workflow="ok") == 3
+    pages = [store.list_runs(limit=4, offset=offset) for offset in (0, 4, 8)]
+    assert [[r.run_id for r in page] for page in pages] == [history[:1:-1], history[1::-1], []]

@@ -80,18 +80,28 @@ async def test_list_filters_by_status_and_limit(server: Served) -> None:
     for run_id in [*ids, failing]:
         await server.wait_done(run_id)
 
-    status, listing = await server.get("/v1/workflows?status=completed&limit=2")
-    assert status == 200
-    assert listing["count"] == 2
-    assert all(run["status"] == "completed" for run in listing["workflows"])
-    assert [run["workflow_id"] for run in listing["workflows"]] == ids[::-1][:2]
+    async with server.http.get(server.url + "/v1/workflows?status=completed&limit=2") as answer:
+        assert answer.status == 200
+        listing = await answer.json()
+        headers = answer.headers
+    # The seed's shape: an array; the paging in the headers.
+    assert [run["workflow_id"] for run in listing] == ids[::-1][:2]
+    assert all(run["status"] == "completed" for run in listing)
+    assert headers["X-Total-Count"] == "3"
+    assert headers["Link"] == '</v1/workflows?status=completed&limit=2&offset=2>; rel="next"'
+    _, rest = await server.get("/v1/workflows?status=completed&limit=2&offset=2")
+    assert [run["workflow_id"] for run in rest] == ids[:1]
 
     _, failed = await server.get("/v1/workflows?status=failed")
-    assert [run["workflow_id"] for run in failed["workflows"]] == [failing]
-    assert failed["workflows"][0]["error"]["type"] == "DataValidationError"
+    assert [run["workflow_id"] for run in failed] == [failing]
+    assert failed[0]["error_detail"]["type"] == "DataValidationError"
+    detail = failed[0]["error_detail"]
+    assert failed[0]["error"] == f"stage 'extraction': {detail['message']}"  # the seed's string
 
-    _, everything = await server.get("/v1/workflows")
-    assert everything["count"] == 4
+    async with server.http.get(server.url + "/v1/workflows") as answer:
+        assert len(await answer.json()) == 4
+        assert answer.headers["X-Total-Count"] == "4"
+        assert "Link" not in answer.headers
 
 
 async def test_list_rejects_a_bad_status_and_limit_naming_the_field(server: Served) -> None:
@@ -117,8 +127,9 @@ async def test_agent_capabilities_give_role_expertise_and_stats(server: Served) 
     await server.wait_done(await server.execute({"task": "t", "input_data": {"r": RECORDS}}))
     status, body = await server.get("/v1/agents/capabilities")
     assert status == 200
-    agents = {agent["name"]: agent for agent in body["agents"]}
+    agents = body["agents"]  # keyed by name, as the seed's
     assert set(agents) == {"extractor", "processor", "insights", "gate"}
+    assert all(agent["name"] == name for name, agent in agents.items())
     extractor = agents["extractor"]
     assert extractor["role"] == "extractor"
     assert "csv" in extractor["expertise"]
@@ -230,7 +241,7 @@ async def test_cancel_stops_a_running_run_and_a_second_cancel_is_a_conflict(
 
     final = await server.wait_done(run_id)
     assert final["status"] == "cancelled"
-    assert "cancelled through the API" in final["error"]["message"]
+    assert "cancelled through the API" in final["error_detail"]["message"]
     status, body = await server.post(f"/v1/workflows/{run_id}/cancel")
     assert (status, body["error"]["code"]) == (409, "already_finished")
     status, _ = await server.post("/v1/workflows/unknown/cancel")

@@ -42,12 +42,29 @@ def test_sync_client_executes_and_follows_progress_to_the_end(threaded: Threaded
 
     assert client.status(final.workflow_id).status == "completed"
     listing = client.list(status="completed", limit=5)
-    assert final.workflow_id in [run.workflow_id for run in listing.workflows]
+    assert final.workflow_id in [run.workflow_id for run in listing]
     assert "THE DAILY" in client.results(final.workflow_id, "csv")
     assert client.results(final.workflow_id)["workflow_id"] == final.workflow_id
     assert client.health().status == "healthy"
-    assert {a.name for a in client.agents().agents} >= {"extractor", "processor"}
+    assert set(client.agents().agents) >= {"extractor", "processor"}
     assert client.workflow_definitions().workflows[0].name == "default"
+
+
+def test_the_client_names_runs_by_a_unique_prefix(threaded: ThreadedServer) -> None:
+    client = Client(threaded.url, token=TOKEN)
+    final = client.execute("clean the revenue", {"records": RECORDS})
+    other = client.execute("clean the revenue", {"records": RECORDS})
+    assert final.workflow_id.startswith("wf_")
+    n = next(n for n in range(4, 35) if final.workflow_id[:n] != other.workflow_id[:n])
+    short = final.workflow_id[:n]
+    assert client.status(short).workflow_id == final.workflow_id
+    assert client.wait(short).workflow_id == final.workflow_id
+    assert client.results(short)["workflow_id"] == final.workflow_id
+    with pytest.raises(ClientError) as caught:
+        client.status("wf_")
+    assert (caught.value.status, caught.value.code) == (400, "ambiguous_id")
+    assert final.workflow_id in caught.value.message
+    assert other.workflow_id in caught.value.message
 
 
 def test_sync_client_cancels_and_reports_server_errors(threaded: ThreadedServer) -> None:
@@ -84,7 +101,7 @@ def test_the_token_comes_from_the_environment(
     threaded: ThreadedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ACTORFLOW_API_TOKEN", TOKEN)
-    assert Client(threaded.url).list().count >= 0
+    assert isinstance(Client(threaded.url).list(), list)
 
 
 def test_sync_clients_in_threads_run_side_by_side(threaded: ThreadedServer) -> None:
@@ -111,7 +128,7 @@ async def test_async_client_executes_lists_and_cancels(server: Served) -> None:
         assert final.status == "completed"
         assert events[-1] == "run_finished"
         assert (await client.status(final.workflow_id)).results == final.results
-        assert (await client.list(limit=1)).workflows[0].workflow_id == final.workflow_id
+        assert (await client.list(limit=1))[0].workflow_id == final.workflow_id
         assert "THE DAILY" in await client.results(final.workflow_id, "csv")
 
         _gate, entered = Gate.make("async-cancel")

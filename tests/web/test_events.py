@@ -149,5 +149,5 @@ async def test_the_stream_of_a_failed_run_carries_no_traceback(server: Served) -
     events = await _read_events(server.http, f"{server.url}/v1/workflows/{run_id}/events")
     failures = [e for e in events if getattr(e, "error", None) is not None]
     assert failures
-    assert failures[-1].error.type == status["error"]["type"]
+    assert failures[-1].error.type == status["error_detail"]["type"]
     assert all(e.error.detail is None for e in failures)

@@ -109,8 +109,8 @@ def test_a_query_generating_rows_stops_at_the_servers_record_limit(
     growth = _memory_mib(pid, "VmHWM") - before
     print(f"\nrecursive CTE: {final['status']} in {elapsed:.2f} s, peak RSS +{growth:.0f} MiB")
     assert final["status"] == "failed", final
-    assert final["error"]["type"] == "LimitExceededError"
-    message = final["error"]["message"]
+    assert final["error_detail"]["type"] == "LimitExceededError"
+    message = final["error_detail"]["message"]
     assert message.startswith("gen: database ")
     assert "more than 100,000 records in all" in message
     assert "max_rows=100,000" in message
@@ -164,9 +164,11 @@ async def test_an_api_body_past_the_servers_byte_limit_stops_the_run(
     run_id = await server.execute(one_stage({"type": "api", "name": "feed", "url": url}))
     final = await server.wait_done(run_id)
     assert final["status"] == "failed"
-    assert final["error"]["type"] == "LimitExceededError"
-    assert final["error"]["message"].startswith(f"feed: GET {url}: more than 1,048,576 bytes")
-    assert "max_bytes_per_source=1,048,576" in final["error"]["message"]
+    assert final["error_detail"]["type"] == "LimitExceededError"
+    assert final["error_detail"]["message"].startswith(
+        f"feed: GET {url}: more than 1,048,576 bytes"
+    )
+    assert "max_bytes_per_source=1,048,576" in final["error_detail"]["message"]
     assert sent == [] or sent[0] < 10 * MiB
 
 
@@ -183,7 +185,7 @@ async def test_the_servers_record_limit_holds_across_sources(
     run_id = await server.execute(one_stage(*sources, max_rows=1000))
     final = await server.wait_done(run_id)
     assert final["status"] == "failed"
-    assert "more than 5 records in all" in final["error"]["message"]
+    assert "more than 5 records in all" in final["error_detail"]["message"]
     # Under the limit, both are read.
     server = await make_server(max_records_per_run=8)
     final = await server.wait_done(await server.execute(one_stage(*sources)))
@@ -217,8 +219,8 @@ async def test_a_csv_upload_is_never_opened_as_a_database(
     source = {"type": "database", "name": "blank", "path": "empty.db", "query": "SELECT 1 AS a"}
     final = await server.wait_done(await server.execute(one_stage(source)))
     assert final["status"] == "failed"
-    assert final["error"]["message"].startswith("blank: database ")
-    assert final["error"]["message"].endswith("the file is empty, not a SQLite database")
+    assert final["error_detail"]["message"].startswith("blank: database ")
+    assert final["error_detail"]["message"].endswith("the file is empty, not a SQLite database")
 
 
 # -- where runs write --------------------------------------------------------------------

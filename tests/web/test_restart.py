@@ -46,8 +46,8 @@ async def test_a_restarted_server_lists_reports_and_replays_runs_of_the_last_one
     second, runtime, store = await _serve(db_path)
     try:
         _, listing = await second.get("/v1/workflows")
-        assert [run["workflow_id"] for run in listing["workflows"]] == [run_id]
-        assert listing["workflows"][0]["status"] == "completed"
+        assert [run["workflow_id"] for run in listing] == [run_id]
+        assert listing[0]["status"] == "completed"
 
         status, after = await second.get(f"/v1/workflows/{run_id}/status")
         assert status == 200

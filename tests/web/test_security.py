@@ -234,11 +234,11 @@ async def test_a_file_that_yields_too_many_records_fails_its_run_as_it_is_read(
     # Failed by the extraction as its read passed the limit (it was cancelled once the
     # whole file had been read), once: the same file passes it again.
     assert final["status"] == "failed"
-    message = final["error"]["message"]
+    message = final["error_detail"]["message"]
     assert message.startswith("big: file ")
     assert "more than 5 records in all" in message
     assert "max_rows=5" in message
-    assert final["error"]["type"] == "LimitExceededError"
+    assert final["error_detail"]["type"] == "LimitExceededError"
     assert final["stages"][0]["attempts"] == 1  # extraction has retries; not for this
     assert final["results"] == {}  # nothing to download
 

@@ -120,8 +120,8 @@ async def test_a_full_disk_refuses_new_runs_fails_running_ones_and_loses_nothing
     opened.set()
     ended = await server.wait_done(running)
     assert ended["status"] == "failed", ended
-    assert "could not record run" in ended["error"]["message"]
-    assert "database or disk is full" in ended["error"]["message"]
+    assert "could not record run" in ended["error_detail"]["message"]
+    assert "database or disk is full" in ended["error_detail"]["message"]
 
     # The server keeps answering, from memory and from the store.
     status, health = await server.get("/v1/health")
@@ -130,7 +130,7 @@ async def test_a_full_disk_refuses_new_runs_fails_running_ones_and_loses_nothing
     assert (status, answer["status"]) == (200, "completed")
     status, listed = await server.get("/v1/workflows")
     assert status == 200
-    assert {before, running} <= {w["workflow_id"] for w in listed["workflows"]}
+    assert {before, running} <= {w["workflow_id"] for w in listed}
 
     FULL.clear()
     after = await server.execute(quick)

@@ -101,17 +101,17 @@ async function loadOverview() {
   const [stats, agents, recent] = await Promise.all([
     api("v1/stats"), api("v1/agents/capabilities"), api("v1/workflows?limit=10"),
   ]);
-  const ready = agents.agents.filter((a) => a.healthy).length;
+  const ready = Object.values(agents.agents).filter((a) => a.healthy).length;
   $("ov-agents").textContent = `${ready} / ${agents.count}`;
   $("ov-today").textContent = String(stats.runs_today);
   $("ov-success").textContent = fmt.pct(stats.success_rate);
   $("ov-mean").textContent = fmt.secs(stats.mean_execution_time_s);
   $("ov-active").textContent = String(stats.active);
   $("ov-agent-list").replaceChildren(
-    ...agents.agents.map((a) => el("li", { class: a.healthy ? "" : "bad", text: `${a.name} · ${a.role}` }))
+    ...Object.values(agents.agents).map((a) => el("li", { class: a.healthy ? "" : "bad", text: `${a.name} · ${a.role}` }))
   );
-  $("ov-recent").replaceChildren(...recent.workflows.map((run) => runRow(run, false)));
-  if (!recent.workflows.length) {
+  $("ov-recent").replaceChildren(...recent.map((run) => runRow(run, false)));
+  if (!recent.length) {
     $("ov-recent").append(el("tr", {}, el("td", { colspan: 5, class: "muted", text: "No runs yet: start one on the Run page." })));
   }
 }
@@ -369,8 +369,8 @@ async function loadHistory() {
   const query = new URLSearchParams({ limit });
   if (status) query.set("status", status);
   const list = await api(`v1/workflows?${query}`);
-  $("history-rows").replaceChildren(...list.workflows.map((run) => runRow(run, true)));
-  if (!list.workflows.length) {
+  $("history-rows").replaceChildren(...list.map((run) => runRow(run, true)));
+  if (!list.length) {
     $("history-rows").append(el("tr", {}, el("td", { colspan: 6, class: "muted", text: "No runs match." })));
   }
 }
@@ -391,7 +391,7 @@ async function toggleDetails(row, run, button) {
     cell.replaceChildren(...present(
       el("p", {}, el("strong", { text: "Run " }), el("span", { class: "mono", text: status.workflow_id }),
         ` · ${status.workflow} · progress ${status.progress.completion}%`),
-      status.error ? el("p", { class: "status failed", text: `${status.error.type}: ${status.error.message}` }) : null,
+      status.error ? el("p", { class: "status failed", text: `${status.error_detail.type}: ${status.error}` }) : null,
       el("table", { class: "runs" },
         el("thead", {}, el("tr", {}, ...["Stage", "Agent", "Status", "Attempts", "Time", "Error"].map((h) => el("th", { scope: "col", text: h })))),
         el("tbody", {}, ...status.stages.map((s) => el("tr", {},
@@ -410,7 +410,7 @@ async function toggleDetails(row, run, button) {
 
 async function loadAgents() {
   const list = await api("v1/agents/capabilities");
-  $("agent-cards").replaceChildren(...list.agents.map((a) => el("article", { class: "agent", "aria-label": a.name },
+  $("agent-cards").replaceChildren(...Object.values(list.agents).map((a) => el("article", { class: "agent", "aria-label": a.name },
     el("h2", {}, `${a.name} `, statusBadge(a.healthy ? "healthy" : "failed")),
     el("p", { class: "muted", text: `role: ${a.role} · ${a.concurrency} actor${a.concurrency === 1 ? "" : "s"} on ${a.backend === "ray" ? "Ray" : "this process"}` }),
     el("p", { text: a.description || "" }),
