@@ -198,7 +198,9 @@ def apply_calculations(
     for calculation in calculations:
         compiled = compile_expression(calculation.checked)
         # with_columns, not select: a constant expression must broadcast to every row.
-        column = frame.with_columns(compiled.outcome.alias(_OUTCOME))[_OUTCOME]
+        # Lazy, for common-subexpression elimination: the exact arithmetic reuses its
+        # operands, and eager evaluation recomputes them (rpm on 1M rows: 3.2 s vs 0.33 s).
+        column = frame.lazy().with_columns(compiled.outcome.alias(_OUTCOME)).collect()[_OUTCOME]
         outcome = column.struct.unnest()
         frame = frame.with_columns(outcome.get_column(VALUE).alias(calculation.name))
         counts[calculation.name] = CalculationCounts(

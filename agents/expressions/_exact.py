@@ -143,7 +143,8 @@ class ExactOps:
         zero = b.num == lit128(0)
         # Counted only where the dividend is there: a null dividend gives null anyway.
         reported = zero & a.num.is_not_null()
-        signed = pl.when(b.num < lit128(0)).then(negate(num)).otherwise(num)
+        # A sign factor rather than when/then/otherwise: ``num`` appears once in the tree.
+        signed = num * pl.when(b.num < lit128(0)).then(lit128(-1)).otherwise(lit128(1))
         return (
             Exact(
                 pl.when(~zero).then(signed),
@@ -178,8 +179,7 @@ class ExactOps:
             return Exact(num, None, places, num_bound)
         self.guard(2 * den_bound, lambda: den.cast(pl.Float64) * 2.0)
         quotient = num // den
-        remainder = num - quotient * den  # in [0, den): floor division
-        twice = remainder * lit128(2)
+        twice = (num % den) * lit128(2)  # floored: the remainder is in [0, den)
         up = (twice > den) | ((twice == den) & (quotient % lit128(2) == lit128(1)))
         return Exact(quotient + up.cast(I128), None, places, num_bound)
 
