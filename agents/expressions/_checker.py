@@ -104,6 +104,7 @@ class _Checker:
 
     def infer(self, node: Node) -> ValueType:  # noqa: PLR0911 - one branch per node type
         if isinstance(node, Number):
+            self.number(node)
             return INTEGER if isinstance(node.value, int) else DECIMAL
         if isinstance(node, String):
             return STRING
@@ -120,6 +121,14 @@ class _Checker:
         if isinstance(node, Binary):
             return self.binary(node)
         return self.call(node)
+
+    def number(self, node: Number) -> None:
+        # A literal must fit Decimal(38, s), like any value an expression computes with.
+        value = node.value
+        digits = len(str(abs(value))) if isinstance(value, int) else len(value.as_tuple().digits)
+        places = 0 if isinstance(value, int) else max(0, -int(value.as_tuple().exponent))
+        if max(digits, places) > MAX_PRECISION:
+            raise self.fail(f"a number has at most {MAX_PRECISION} digits", node)
 
     def field(self, node: Field) -> ValueType:
         if node.name in self.fields:

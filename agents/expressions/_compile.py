@@ -265,11 +265,14 @@ class _Compiler:
         units = self.ops.round(value, places).num
         if result.kind == "integer":
             fits = units.is_between(lit128(INT64_MIN), lit128(INT64_MAX))
-            return pl.when(fits).then(units.cast(pl.Int64)), (~fits).fill_null(value=False)
+            # Not strict: a constant is cast before when() discards it (polars folds it).
+            as_int = units.cast(pl.Int64, strict=False)
+            return pl.when(fits).then(as_int), (~fits).fill_null(value=False)
         limit = lit128(10**MAX_PRECISION)
         fits = (units < limit) & (units > negate(limit))
-        as_decimal = units.cast(pl.Decimal(MAX_PRECISION, 0)) * pl.lit(Decimal(1).scaleb(-places))
-        column = pl.when(fits).then(as_decimal.cast(dtype_of(result)))
+        whole = units.cast(pl.Decimal(MAX_PRECISION, 0), strict=False)
+        as_decimal = (whole * pl.lit(Decimal(1).scaleb(-places))).cast(dtype_of(result))
+        column = pl.when(fits).then(as_decimal)
         return column, (~fits).fill_null(value=False)
 
 
@@ -340,8 +343,11 @@ def _repairer(checked: Checked, dtype: pl.DataType) -> Callable[[pl.Series], pl.
         rows = batch.struct.field(_RISKY).arg_true()
         if rows.len() == 0:
             return fast
-        inputs = batch.struct.unnest().select(names)[rows]
-        outcomes = [evaluate(row) for row in inputs.iter_rows(named=True)]
+        if names:
+            inputs = batch.struct.unnest().select(names)[rows].iter_rows(named=True)
+            outcomes = [evaluate(row) for row in inputs]
+        else:  # a constant expression: one value, the same for every row
+            outcomes = [evaluate({})] * rows.len()
         fixed: dict[str, Any] = {
             VALUE: pl.Series([o.value for o in outcomes], dtype=dtype),
             DIVIDED_BY_ZERO: pl.Series([o.divided_by_zero for o in outcomes], dtype=pl.Boolean),

@@ -124,6 +124,19 @@ def test_values_near_the_int128_limit_are_still_exact() -> None:
     assert values == [Decimal(f"{cents}E-2"), Decimal("0.33")]
 
 
+@pytest.mark.parametrize(
+    ("source", "scale"),
+    [
+        ("99999999999999999999 * 99999999999999999999 * 99999999999999999999", 0),
+        ("99999999999999999999 * 99999999999999999999 / 7", 2),
+        ("clicks + 9999999999999999999 * 9999999999999999999", 0),
+    ],
+)
+def test_constants_past_the_limits_overflow_to_null_on_every_row(source: str, scale: int) -> None:
+    frame = ads(clicks=[1, 2])
+    assert run(source, frame, scale) == ([None, None], 0)
+
+
 def test_null_propagates_comparisons_are_null_and_logic_is_three_valued() -> None:
     frame = ads(clicks=[None, 1, None], active=[True, None, False])
     assert run("clicks + 1", frame)[0] == [None, 2, None]

@@ -80,6 +80,8 @@ def test_a_decimal_result_takes_the_declared_scale() -> None:
         ("if(active, 1)", "if() takes 3 arguments, got 2", 1),
         ("coalesce()", "coalesce() takes at least 1 argument, got 0", 1),
         ("max(active, active)", "max() cannot order boolean values", 1),
+        ("clicks * 1" + "0" * 38, "a number has at most 38 digits", 10),
+        ("0." + "0" * 38 + "1", "a number has at most 38 digits", 1),
     ],
 )
 def test_type_errors_name_the_fault_and_its_column(source: str, message: str, column: int) -> None:
