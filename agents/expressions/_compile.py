@@ -119,8 +119,11 @@ class _Compiler:
             return Exact(physical, None, scale, 10**MAX_PRECISION)
         if kind == "integer":
             return Exact(column.cast(I128), None, 0, 2**63)
+        if kind == "number":
+            # NaN is a missing value here: polars orders NaN above every number and calls
+            # it equal to itself, Python calls every comparison with it false.
+            return column.cast(pl.Float64).fill_nan(None)
         dtypes: dict[str, pl.DataType] = {
-            "number": pl.Float64(),
             "string": pl.String(),
             "boolean": pl.Boolean(),
             "date": pl.Date(),

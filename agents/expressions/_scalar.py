@@ -1,6 +1,7 @@
 """The scalar evaluator: one row of Python values at a time. It is the specification.
 
-Values inside an expression: ``int`` for integers, ``Fraction`` for decimals (exact, so
+A NaN read from a number field is null. Values inside an expression: ``int`` for
+integers, ``Fraction`` for decimals (exact, so
 ``revenue / impressions * 1000`` rounds once, at the end), ``float`` for numbers, and
 ``str``, ``bool``, ``date``, ``datetime``; ``None`` is null. Null propagates through
 operators and functions (SQL-like); ``and``/``or`` are three-valued; ``if`` takes the
@@ -166,7 +167,10 @@ class _Builder:
 
         def read(row: Row, _flags: _Flags) -> Any:
             value = row.get(name)
-            return None if value is None else convert(value)
+            if value is None:
+                return None
+            value = convert(value)
+            return None if value != value else value  # NaN is missing  # noqa: PLR0124
 
         return read
 

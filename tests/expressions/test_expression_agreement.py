@@ -72,7 +72,7 @@ COLUMNS: dict[str, tuple[pl.DataType, st.SearchStrategy[Any]]] = {
     "m": (pl.Decimal(38, 2), _units(2)),
     "d3": (pl.Decimal(38, 3), _units(3)),
     "d0": (pl.Decimal(38, 0), _units(0)),
-    "f1": (pl.Float64(), st.floats(-1e6, 1e6) | st.just(0.0)),
+    "f1": (pl.Float64(), st.floats(-1e6, 1e6) | st.sampled_from([0.0, -0.0, math.nan])),
     "f2": (pl.Float64(), st.floats(-1e3, 1e3, allow_subnormal=False)),
     "s1": (pl.String(), st.text(max_size=4)),
     "s2": (pl.String(), st.sampled_from(["EU", "US", "", "é"])),

@@ -161,6 +161,12 @@ def test_only_divisions_that_were_evaluated_count() -> None:
     assert run("score / 0.0", ads(score=[1.0, None]))[1] == 1
 
 
+def test_a_nan_in_a_number_field_is_null() -> None:
+    frame = ads(score=[float("nan"), 1.0])
+    assert run("score > 0", frame)[0] == [None, True]
+    assert run("coalesce(score, 2)", frame)[0] == [2.0, 1.0]
+
+
 def test_floats_mix_with_decimals_as_floats() -> None:
     frame = ads(score=[0.5, 2.0], amount=[Decimal("1.25"), Decimal("0.10")])
     assert run("score * amount", frame)[0] == pytest.approx([0.625, 0.2])
