@@ -6,19 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
-#: The kinds a data contract gives its fields.
-FieldKind: TypeAlias = Literal[
-    "string",
-    "integer",
-    "decimal",
-    "money",
-    "number",
-    "date",
-    "datetime",
-    "boolean",
-    "category",
-    "id",
-]
+from actorflow.contracts import FieldType as ContractFieldType
+
+#: The kinds a data contract gives its fields (the contract's own vocabulary).
+FieldKind: TypeAlias = ContractFieldType
 #: The kinds an expression computes with; ``number`` is a float.
 ValueKind: TypeAlias = Literal[
     "integer", "decimal", "number", "string", "boolean", "date", "datetime"
