@@ -126,7 +126,7 @@ def test_serve_with_backend_ray_runs_api_submitted_workflows_on_the_cluster(
         assert "serving on http://127.0.0.1:" in line, process.stderr.read()
         url = line.split("serving on ")[1].split()[0]
         agents = _get_json(url + "v1/agents/capabilities")["agents"]
-        assert {agent["name"]: agent["backend"] for agent in agents} == {
+        assert {name: agent["backend"] for name, agent in agents.items()} == {
             "extractor": "ray",
             "processor": "ray",
             "insights": "ray",
