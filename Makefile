@@ -4,23 +4,38 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.deps-installed
 
-.PHONY: install browser demo test lint typecheck pytest bench clean
+.PHONY: install browser demo docs test lint typecheck pytest bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Dependencies are (re)installed when pyproject.toml changes. The editable install points
-# at the checkout's actorflow/ folder, whose actors/, bus/ and contracts/ are symlinks to
-# the top-level folders, so new modules need no reinstall.
+# Two installs. `make demo` needs only the package and its runtime dependencies: a plain
+# (non-editable) install, copied into the venv, so that setuptools has nothing to warn
+# about; it is redone when the package's files change. `make test` (and `make install`)
+# adds the extras (dev, docs, bench, ray) as an editable install: the checkout's
+# actorflow/ folder, whose actors/, bus/ and contracts/ are symlinks to the top-level
+# folders, so new modules need no reinstall.
+SOURCES := $(shell find actorflow/ actors/ agents/ bus/ contracts/ -name '*.py' -o -name '*.toml' \
+	-o -name '*.csv' -o -name '*.json' -o -name '*.html' -o -name '*.js' -o -name '*.css' 2>/dev/null)
+RUNTIME := $(VENV)/.runtime-installed
+
+$(RUNTIME): pyproject.toml $(SOURCES) | $(BIN)/python
+	@if [ $(STAMP) -nt pyproject.toml ]; then :; \
+	else $(BIN)/python -m pip install -q --disable-pip-version-check . ; fi
+	@touch $@
+
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q --upgrade pip "setuptools>=69" wheel
-	$(BIN)/python -m pip install -q -e ".[dev,bench,ray]"
+	$(BIN)/python -m pip install -q -e ".[dev,docs,bench,ray]"
 	touch $(STAMP)
 
 install: $(STAMP)
 
-demo: install
+demo: $(RUNTIME)
 	$(BIN)/actorflow demo
+
+docs: install
+	$(BIN)/mkdocs build --strict --site-dir build/site
 
 lint: install
 	$(BIN)/ruff check .
@@ -37,7 +52,7 @@ browser:
 pytest: install browser
 	$(BIN)/pytest
 
-test: lint typecheck pytest
+test: lint typecheck docs pytest
 
 bench: install
 	$(BIN)/python benchmarks/runtime.py
