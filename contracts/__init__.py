@@ -3,6 +3,7 @@
 Imports nothing else of actorflow, so any layer (and any process) can use it.
 """
 
+from ._diagnose import every_problem
 from ._errors import (
     ActorflowError,
     AgentCrashedError,
@@ -100,6 +101,7 @@ __all__ = [
     "WorkflowValidationError",
     "decode_event",
     "encode_event",
+    "every_problem",
     "find_cycle",
     "freeze",
     "is_retryable",
