@@ -102,7 +102,7 @@ def _diagnosed(
     origin: str | None,
 ) -> WorkflowValidationError:
     """``error`` with every problem of the document (in file order), when it can be read."""
-    raw = _document(workflow)
+    raw = workflow_document(workflow)
     if raw is None:
         return error  # not a readable document: the loader's error is the whole story
     problems = every_problem(
@@ -111,8 +111,9 @@ def _diagnosed(
     return WorkflowValidationError(problems, source=origin) if problems else error
 
 
-def _document(workflow: str | Path | Mapping[str, Any]) -> dict[str, Any] | None:
-    """The workflow's decoded top-level table, or ``None``."""
+def workflow_document(workflow: str | Path | Mapping[str, Any]) -> dict[str, Any] | None:
+    """The workflow's decoded top-level table, or ``None`` when it cannot be read (the
+    loader then says why)."""
     if isinstance(workflow, Mapping):
         return dict(workflow)
     path = Path(workflow)
