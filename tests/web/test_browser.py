@@ -149,8 +149,9 @@ def test_the_dashboard_runs_a_workflow_live_and_finds_it_in_history(
             assert run_id in details
             assert "null" not in details
             assert details.count("succeeded") == stages
-            headers = page.locator("#page-history thead th").all_inner_texts()
-            assert "Error" in headers
+            headers = page.locator("#page-history > table.runs > thead th").all_inner_texts()
+            assert headers[5] == "Error", headers
+            assert row.locator("td.error").count() == 1
             page.screenshot(path=str(SCREENSHOTS / "dashboard-history.png"), full_page=True)
 
             # A past run's page shows that run's own workflow, whatever is selected.
