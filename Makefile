@@ -18,10 +18,11 @@ PIP = $(if $(wildcard $(BIN)/pip),$(BIN)/python -m pip,$(PYTHON) -m pip --python
 # Two installs. `make demo` needs only the package and its runtime dependencies: a plain
 # (non-editable) install, copied into the venv, so that setuptools has nothing to warn
 # about; it is redone when the package's files change. Its modules are compiled when
-# first imported rather than all at install time (--no-compile: 5 s less). `make test` (and `make install`)
-# adds the extras (dev, docs, bench, ray) as an editable install: the checkout's
-# actorflow/ folder, whose actors/, bus/ and contracts/ are symlinks to the top-level
-# folders, so new modules need no reinstall.
+# first imported rather than all at install time (--no-compile: 5 s less). After
+# `make install` (or `make test`) it uses that install instead.
+# `make test` adds the extras (dev, docs, bench, ray) as an editable install: the
+# checkout's actorflow/ folder, whose actors/, bus/ and contracts/ are symlinks to the
+# top-level folders, so new modules need no reinstall.
 SOURCES := $(shell find actorflow/ actors/ agents/ bus/ contracts/ -name '*.py' -o -name '*.toml' \
 	-o -name '*.csv' -o -name '*.json' -o -name '*.html' -o -name '*.js' -o -name '*.css' 2>/dev/null)
 RUNTIME := $(VENV)/.runtime-installed
