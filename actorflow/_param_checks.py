@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 
 from actorflow.actors import Agent
 from actorflow.bus import get_logger
-from actorflow.contracts import Problem, WorkflowSpec, WorkflowValidationError
+from actorflow.contracts import Problem, StageSpec, WorkflowSpec, WorkflowValidationError
 
 _log = get_logger("runtime")
 
@@ -44,21 +44,25 @@ def check_params(
     Raises:
         WorkflowValidationError: every problem found, each naming its stage.
     """
-    problems: list[Problem] = []
-    for stage in spec.stages:
-        checker = checkers.get(stage.agent)
-        if checker is None:
-            continue
-        try:
-            checker.check_params(stage.params, stage=stage.name)
-        except WorkflowValidationError as exc:
-            problems.extend(
-                p
-                if p.stage is not None
-                else Problem(message=p.message, stage=stage.name, field=p.field, source=p.source)
-                for p in exc.problems
-            )
-        except (ValueError, TypeError) as exc:
-            problems.append(Problem(message=str(exc), stage=stage.name, field="params"))
+    problems = [p for stage in spec.stages for p in stage_param_problems(stage, checkers)]
     if problems:
         raise WorkflowValidationError(problems, source=source)
+
+
+def stage_param_problems(stage: StageSpec, checkers: Mapping[str, Agent]) -> list[Problem]:
+    """The problems the stage's agent finds with its params, each naming the stage."""
+    checker = checkers.get(stage.agent)
+    if checker is None:
+        return []
+    try:
+        checker.check_params(stage.params, stage=stage.name)
+    except WorkflowValidationError as exc:
+        return [
+            p
+            if p.stage is not None
+            else Problem(message=p.message, stage=stage.name, field=p.field, source=p.source)
+            for p in exc.problems
+        ]
+    except (ValueError, TypeError) as exc:
+        return [Problem(message=str(exc), stage=stage.name, field="params")]
+    return []

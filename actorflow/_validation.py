@@ -4,7 +4,7 @@ stages' params), cached per spec, and the checks of ``resume_from`` and ``keep_o
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +18,13 @@ from actorflow.contracts import (
     StageOutcome,
     WorkflowSpec,
     WorkflowValidationError,
+    every_problem,
     freeze,
     load_workflow,
+    too_deep,
 )
 
-from ._param_checks import check_params
+from ._param_checks import check_params, stage_param_problems
 
 WorkflowSource = WorkflowSpec | str | Path | Mapping[str, Any]
 
@@ -66,8 +68,12 @@ class Validator:
         if not isinstance(workflow, WorkflowSpec):
             with self._lock:
                 agents, checkers = self._agents, dict(self._checkers)
-            spec = load_workflow(workflow, agents=agents)
             origin = str(workflow) if isinstance(workflow, (str, Path)) else None
+            try:
+                spec = load_workflow(workflow, agents=agents)
+            except WorkflowValidationError as exc:
+                # Loading stops at the first broken part; the diagnosis goes on.
+                raise _diagnosed(exc, workflow, agents, checkers, origin) from None
             check_params(spec, checkers, source=origin)
             return spec
         # Services submit the same spec object over and over; a spec is immutable, so
@@ -86,6 +92,43 @@ class Validator:
                 self._validated.pop(next(iter(self._validated)))
             self._validated[key] = (workflow, registrations)
         return workflow
+
+
+def _diagnosed(
+    error: WorkflowValidationError,
+    workflow: str | Path | Mapping[str, Any],
+    agents: frozenset[str],
+    checkers: Mapping[str, Agent],
+    origin: str | None,
+) -> WorkflowValidationError:
+    """``error`` with every problem of the document (in file order), when it can be read."""
+    raw = workflow_document(workflow)
+    if raw is None:
+        return error  # not a readable document: the loader's error is the whole story
+    problems = every_problem(
+        raw, agents=agents, check_stage=lambda stage: stage_param_problems(stage, checkers)
+    )
+    return WorkflowValidationError(problems, source=origin) if problems else error
+
+
+def workflow_document(workflow: str | Path | Mapping[str, Any]) -> dict[str, Any] | None:
+    """The workflow's decoded top-level table, or ``None`` when it cannot be read (the
+    loader then says why)."""
+    if isinstance(workflow, Mapping):
+        return dict(workflow)
+    path = Path(workflow)
+    decoders: dict[str, Callable[[bytes], Any]] = {
+        ".toml": msgspec.toml.decode,
+        ".json": msgspec.json.decode,
+    }
+    decode = decoders.get(path.suffix.lower())
+    if decode is None:
+        return None
+    try:
+        raw = decode(path.read_bytes())
+    except (OSError, msgspec.DecodeError, RecursionError):
+        return None
+    return raw if isinstance(raw, dict) and too_deep(raw) is None else None
 
 
 def _unknown_stages(spec: WorkflowSpec, names: Iterable[str], *, field: str) -> list[Problem]:

@@ -4,6 +4,7 @@ table contracts.
 Imports nothing else of actorflow, so any layer (and any process) can use it.
 """
 
+from ._diagnose import every_problem
 from ._errors import (
     ActorflowError,
     AgentCrashedError,
@@ -127,6 +128,7 @@ __all__ = [
     "contract_problems",
     "decode_event",
     "encode_event",
+    "every_problem",
     "find_cycle",
     "freeze",
     "is_retryable",

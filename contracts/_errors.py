@@ -58,12 +58,36 @@ class Problem(msgspec.Struct, frozen=True, kw_only=True):
 class WorkflowValidationError(ActorflowError, ValueError):
     """A workflow is invalid; nothing of it was run.
 
+    An agent's ``check_params`` raises it with a message (``field`` naming the param at
+    fault) or with a list of ``Problem``; the stage is filled in for it.
+
+    Args:
+        problems: every problem found, a single one, or one problem's message.
+        source: where the workflow came from (its file).
+        field: with a message: the field at fault (``params.threshold``).
+
     Attributes:
         problems: every problem found, each naming the stage and field at fault.
     """
 
-    def __init__(self, problems: Iterable[Problem], *, source: str | None = None) -> None:
+    def __init__(
+        self,
+        problems: str | Problem | Iterable[Problem],
+        *,
+        source: str | None = None,
+        field: str | None = None,
+    ) -> None:
+        if isinstance(problems, str):
+            problems = (Problem(message=problems, field=field),)
+        elif isinstance(problems, Problem):
+            problems = (problems,)
         self.problems: tuple[Problem, ...] = tuple(problems)
+        for problem in self.problems:
+            if not isinstance(problem, Problem):
+                raise TypeError(
+                    "WorkflowValidationError takes a message or Problem objects, "
+                    f"got {type(problem).__name__}"
+                )
         self.source = source
         head = f"invalid workflow{f' {source}' if source else ''}"
         lines = listing((f"  - {p}" for p in self.problems), MAX_PROBLEMS, sep="\n", each=2000)

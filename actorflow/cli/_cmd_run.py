@@ -14,11 +14,12 @@ from actorflow.contracts import WorkflowValidationError
 from ._agents_hooks import load_agent_hooks, runtime_with_agents
 from ._app import Settings, cli, pass_settings
 from ._console import make_console
-from ._demo import run_demo
+from ._demo import demo_module, run_demo
 from ._errors import EXIT_INVALID, CliError, workflow_lines
-from ._execute import run_workflow
+from ._execute import named, run_workflow
 from ._inputs import parse_input
 from ._store import store_path
+from ._variables import expand_variables
 
 __all__ = ["agents_option", "backend_options", "check_backend_options", "demo", "run", "validate"]
 
@@ -165,9 +166,9 @@ def validate(workflow: Path, agent_specs: tuple[str, ...]) -> None:
     console = make_console()
     try:
         with runtime_with_agents(hooks) as runtime:
-            spec = runtime.validate(workflow)
+            spec = runtime.validate(expand_variables(workflow))
     except WorkflowValidationError as exc:
-        lines = workflow_lines(exc)
+        lines = workflow_lines(named(exc, workflow))
         for line in lines:
             console.print(line, markup=False, soft_wrap=True)
         count = len(lines)
@@ -188,6 +189,8 @@ def validate(workflow: Path, agent_specs: tuple[str, ...]) -> None:
 Examples:
   actorflow demo
   actorflow demo --output demo-results/
+  actorflow demo --workflow revenue/        # the workflow and its data, to run yourself
+  actorflow demo --api                      # the API that workflow reads
 """
 )
 @click.option(
@@ -195,14 +198,51 @@ Examples:
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for the demo's results (records, insights, charts).",
 )
+@click.option(
+    "--workflow",
+    "write_to",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the revenue workflow (revenue.toml), its input (input.json) and its data "
+    "(data/) to this folder, for `actorflow run`, and say how to run it. Runs nothing.",
+)
+@click.option(
+    "--api",
+    is_flag=True,
+    help="Serve the demo's Megaphone-style API until Ctrl-C, printing the MEGAPHONE_URL "
+    "that a workflow written by --workflow reads. Runs nothing.",
+)
 @pass_settings
-def demo(settings: Settings, output: Path | None) -> None:
+def demo(settings: Settings, output: Path | None, write_to: Path | None, api: bool) -> None:
     """Run the bundled revenue example end to end, with live progress.
 
     It extracts revenue from a local JSON API and a CSV file, cleans and checks it,
     and shows the insights. The run is recorded in the run store like any other.
     """
-    code = run_demo(make_console(), output=output, db=store_path(settings.db))
+    console = make_console()
+    module = demo_module()
+    if module is None:
+        raise CliError("the revenue demo is not installed")
+    if write_to is not None and api:
+        raise CliError("give --workflow or --api, not both")
+    if api:
+        raise SystemExit(module.serve_api(console))
+    if write_to is not None:
+        try:
+            workflow = module.write_example(write_to, module.DEFAULT_INPUT)
+        except OSError as exc:
+            raise CliError(
+                f"cannot write to --workflow {write_to}: {exc.strerror or exc}"
+            ) from None
+        inputs = workflow.parent / "input.json"
+        for line in (
+            f"wrote {workflow}, {inputs} and {workflow.parent / 'data'}; to run it:",
+            "  actorflow demo --api          # in another terminal; prints the line below",
+            "  export MEGAPHONE_URL=http://127.0.0.1:PORT/megaphone/page_1.json",
+            f"  actorflow run {workflow} --input @{inputs}",
+        ):
+            console.print(line, markup=False, soft_wrap=True)
+        raise SystemExit(0)
+    code = run_demo(console, output=output, db=store_path(settings.db))
     if code is None:
         raise CliError("the revenue demo is not installed")
     raise SystemExit(code)

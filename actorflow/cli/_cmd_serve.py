@@ -7,12 +7,13 @@ from pathlib import Path
 
 import click
 
-from actorflow.contracts import ActorflowError, WorkflowSpec
+from actorflow.contracts import ActorflowError, WorkflowSpec, WorkflowValidationError
 
+from ._agents_hooks import load_agent_hooks
 from ._app import Settings, cli, pass_settings
-from ._cmd_run import backend_options, check_backend_options
+from ._cmd_run import agents_option, backend_options, check_backend_options
 from ._console import make_console
-from ._errors import CliError
+from ._errors import CliError, workflow_lines
 from ._store import store_path
 
 
@@ -21,6 +22,7 @@ from ._store import store_path
 Examples:
   actorflow serve                          # http://127.0.0.1:8000/
   actorflow serve --port 8080 --workflow revenue.toml
+  actorflow serve --workflow wf.toml --agents mypackage.agents:register
   actorflow serve --demo                   # with the revenue example's workflow and API
   ACTORFLOW_API_TOKEN=secret actorflow serve --host 0.0.0.0
   actorflow serve --backend ray --ray-address 10.0.0.5:6379
@@ -36,6 +38,7 @@ Examples:
     help="A workflow file to offer by name (repeatable).",
 )
 @click.option("--demo", is_flag=True, help="Offer the revenue example, with its local API.")
+@agents_option
 @backend_options
 @pass_settings
 def serve(  # noqa: PLR0917 - click passes every option as an argument
@@ -44,6 +47,7 @@ def serve(  # noqa: PLR0917 - click passes every option as an argument
     port: int,
     workflows: tuple[Path, ...],
     demo: bool,
+    agent_specs: tuple[str, ...],
     backend: str,
     ray_address: str | None,
 ) -> None:
@@ -57,6 +61,7 @@ def serve(  # noqa: PLR0917 - click passes every option as an argument
     from actorflow.web import run_server  # noqa: PLC0415
 
     placement = check_backend_options(backend, ray_address)
+    hooks = load_agent_hooks(agent_specs)
     console = make_console()
     offered: list[Path | WorkflowSpec] = list(workflows)
     with contextlib.ExitStack() as stack:
@@ -78,6 +83,9 @@ def serve(  # noqa: PLR0917 - click passes every option as an argument
                 ready=ready,
                 backend=placement,
                 ray_address=ray_address,
+                agents=[hook.apply for hook in hooks],
             )
+        except WorkflowValidationError as exc:
+            raise CliError(*workflow_lines(exc)) from None
         except (ActorflowError, OSError) as exc:
             raise CliError(str(exc)) from None

@@ -18,26 +18,41 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from types import ModuleType
 
 from rich.console import Console
 
 from ._execute import run_workflow
 
-__all__ = ["DEMO_MODULE", "run_demo"]
+__all__ = ["DEMO_MODULE", "demo_module", "run_demo", "variable_hints"]
 
 DEMO_MODULE = "actorflow.demo"
 
 
-def run_demo(console: Console, *, output: Path | None, db: Path) -> int | None:
-    """Run the demo's ``main``; ``None`` when the demo is not installed."""
+def demo_module() -> ModuleType | None:
+    """The demo's module; ``None`` when it is not installed."""
     try:
-        module = importlib.import_module(DEMO_MODULE)
+        return importlib.import_module(DEMO_MODULE)
     except ModuleNotFoundError as exc:
         if exc.name is not None and DEMO_MODULE.startswith(exc.name):
             return None
         raise
+
+
+def run_demo(console: Console, *, output: Path | None, db: Path) -> int | None:
+    """Run the demo's ``main``; ``None`` when the demo is not installed."""
+    module = demo_module()
+    if module is None:
+        return None
     main = getattr(module, "main", None)
     if not callable(main):
         return None
     code = main(console=console, output=output, db=db, run_workflow=run_workflow)
     return int(code or 0)
+
+
+def variable_hints() -> dict[str, str]:
+    """How to set the variables of the demo's written workflow, by name (``{}`` when the
+    demo is not installed)."""
+    module = demo_module()
+    return {} if module is None else dict(getattr(module, "VARIABLE_HINTS", {}))

@@ -47,6 +47,7 @@ from ._progress import LineProgress, LiveProgress, NoProgress, ProgressDisplay
 from ._render import print_insights, stages_table
 from ._results import ResultWriter, to_jsonable
 from ._store import open_store
+from ._variables import expand_variables
 
 __all__ = ["run_workflow"]
 
@@ -208,11 +209,19 @@ def _report(
 
 
 def _validate(runtime: Runtime, workflow: WorkflowSource) -> WorkflowSpec:
-    """The workflow, loaded and checked against the runtime's agents."""
+    """The workflow, its ``${NAME}`` variables filled in, loaded and checked against the
+    runtime's agents."""
     try:
-        return runtime.validate(workflow)
+        return runtime.validate(expand_variables(workflow))
     except WorkflowValidationError as exc:
-        raise CliError(*workflow_lines(exc)) from None
+        raise CliError(*workflow_lines(named(exc, workflow))) from None
+
+
+def named(error: WorkflowValidationError, workflow: WorkflowSource) -> WorkflowValidationError:
+    """``error`` naming the workflow's file (lost once its variables are filled in)."""
+    if error.source is None and isinstance(workflow, (str, Path)):
+        return WorkflowValidationError(error.problems, source=str(workflow))
+    return error
 
 
 def _writer(output: Path | None) -> ResultWriter | None:

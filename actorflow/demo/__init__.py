@@ -22,11 +22,8 @@ from rich.console import Console
 
 from actorflow.contracts import WorkflowSpec, load_workflow
 
+from ._example import DATA_DIR, VARIABLE_HINTS, WORKFLOW_FILE, serve_api, write_example
 from ._server import MegaphoneServer
-
-HERE = Path(__file__).parent
-DATA_DIR = HERE / "data"
-WORKFLOW_FILE = HERE / "revenue.toml"
 
 #: The run input of the revenue example: the month being processed and the
 #: validation rules the processing stage applies.
@@ -74,8 +71,11 @@ def main(
 __all__ = [
     "DATA_DIR",
     "DEFAULT_INPUT",
+    "VARIABLE_HINTS",
     "WORKFLOW_FILE",
     "MegaphoneServer",
     "main",
     "revenue_workflow",
+    "serve_api",
+    "write_example",
 ]

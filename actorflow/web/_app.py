@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 
 from aiohttp import web
@@ -12,7 +12,13 @@ from aiohttp import web
 from actorflow import Runtime
 from actorflow._backends import BackendName, make_backend
 from actorflow._builtin import register_builtin_agents
-from actorflow.contracts import SPILL_DIR_ENV
+from actorflow.contracts import (
+    SPILL_DIR_ENV,
+    Problem,
+    WorkflowSpec,
+    WorkflowValidationError,
+    quote,
+)
 from actorflow.logging import redact
 from actorflow.store import RunStore
 
@@ -38,6 +44,7 @@ def init_app(
     lookup: Lookup = system_lookup,
     backend: BackendName = "pykka",
     ray_address: str | None = None,
+    agents: Sequence[Callable[[Runtime], object]] = (),
 ) -> WebService:
     """Mount the API (and the dashboard) into ``app``.
 
@@ -61,30 +68,24 @@ def init_app(
             ``"ray"``); a given runtime keeps its own.
         ray_address: the Ray cluster of a runtime made here with ``backend="ray"``
             (``None``: a local Ray started with the runtime).
+        agents: callables that register your own agents on the runtime (after the
+            built-in ones of a runtime made here), as ``actorflow serve --agents`` does.
 
     Returns:
         The service (also at ``app[SERVICE_KEY]``).
 
     Raises:
         ValueError: ``backend`` or ``ray_address`` together with a runtime of yours.
+        WorkflowValidationError: a workflow of ``settings.workflows`` that the runtime
+            cannot run (an agent it does not have, params its agent refuses), naming
+            each workflow, stage and agent; nothing was started.
         BackendUnavailableError: ``backend="ray"`` and Ray is missing or unreachable.
     """
     settings = settings if settings is not None else Settings.from_env()
     if settings.api_token is not None:
         redact(settings.api_token)  # never in a log line of ours, whatever logs it
     owns_runtime = runtime is None
-    if runtime is None:
-        runtime = Runtime(backend=make_backend(backend, where="backend", ray_address=ray_address))
-        try:
-            register_builtin_agents(runtime)
-        except BaseException:
-            runtime.stop()
-            raise
-    elif backend != "pykka" or ray_address is not None:
-        raise ValueError(
-            "backend and ray_address apply to a runtime made by the service; "
-            "give them to your Runtime(...) instead"
-        )
+    runtime = _ready_runtime(runtime, settings, backend, ray_address, agents)
     owns_store = store is None and persist
     if store is None and persist:
         store = RunStore(db)
@@ -130,6 +131,62 @@ def init_app(
     return service
 
 
+def _ready_runtime(
+    runtime: Runtime | None,
+    settings: Settings,
+    backend: BackendName,
+    ray_address: str | None,
+    agents: Sequence[Callable[[Runtime], object]],
+) -> Runtime:
+    """The service's runtime (``runtime``, or one made here with the built-in agents),
+    with ``agents`` registered and every offered workflow checked against it."""
+    owns_runtime = runtime is None
+    if runtime is not None and (backend != "pykka" or ray_address is not None):
+        raise ValueError(
+            "backend and ray_address apply to a runtime made by the service; "
+            "give them to your Runtime(...) instead"
+        )
+    if runtime is None:
+        runtime = Runtime(backend=make_backend(backend, where="backend", ray_address=ray_address))
+    try:
+        if owns_runtime:
+            register_builtin_agents(runtime)
+        for register in agents:
+            register(runtime)
+        # A workflow offered by name but not runnable would be refused only when a run is
+        # posted; refusing to start says so at once.
+        check_workflows(runtime, settings.workflows)
+    except BaseException:
+        if owns_runtime:
+            runtime.stop()
+        raise
+    return runtime
+
+
+def check_workflows(runtime: Runtime, workflows: Mapping[str, WorkflowSpec]) -> None:
+    """Refuse workflows the runtime cannot run.
+
+    Raises:
+        WorkflowValidationError: every problem of every such workflow, each naming it.
+    """
+    problems: list[Problem] = []
+    for name, spec in workflows.items():
+        try:
+            runtime.validate(spec)
+        except WorkflowValidationError as exc:
+            problems.extend(
+                Problem(
+                    message=f"{p.message} (workflow {quote(name)})",
+                    stage=p.stage,
+                    field=p.field,
+                    source=p.source,
+                )
+                for p in exc.problems
+            )
+    if problems:
+        raise WorkflowValidationError(problems, source="offered by the server")
+
+
 @web.middleware
 async def _json_errors(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -153,6 +210,7 @@ def create_app(
     lookup: Lookup = system_lookup,
     backend: BackendName = "pykka",
     ray_address: str | None = None,
+    agents: Sequence[Callable[[Runtime], object]] = (),
 ) -> web.Application:
     """The actorflow web application: the REST API, the event streams and the dashboard.
 
@@ -168,6 +226,7 @@ def create_app(
         lookup: see :func:`init_app`.
         backend: see :func:`init_app`.
         ray_address: see :func:`init_app`.
+        agents: see :func:`init_app`.
     """
     app = web.Application(middlewares=[_json_errors])
     init_app(
@@ -180,5 +239,6 @@ def create_app(
         lookup=lookup,
         backend=backend,
         ray_address=ray_address,
+        agents=agents,
     )
     return app

@@ -71,9 +71,14 @@ async def index(request: web.Request) -> web.StreamResponse:
         return _login(request, "That token is not the right one.")
     if not authenticated(request, settings):
         return _login(request, "")
-    return web.Response(
-        body=_read("index.html"), content_type="text/html", charset="utf-8", headers=_HEADERS
+    # The page shows the upload limits beside the upload field and checks a file against
+    # them as it reads it, before anything is sent.
+    page = (
+        _read("index.html")
+        .replace(b"__MAX_UPLOAD_BYTES__", str(settings.max_upload_bytes).encode())
+        .replace(b"__MAX_RECORDS__", str(settings.max_records_per_run).encode())
     )
+    return web.Response(body=page, content_type="text/html", charset="utf-8", headers=_HEADERS)
 
 
 def _login(request: web.Request, error: str) -> web.Response:

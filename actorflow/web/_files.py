@@ -20,6 +20,7 @@ from actorflow.contracts import Records
 
 from ._convert import tables, to_json
 from ._errors import ApiError, invalid
+from ._keys import SETTINGS_KEY
 from ._service import WebService
 from ._uploads import partial_name
 
@@ -28,6 +29,8 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 #: What the extraction reads (its formats come from the extension).
 UPLOAD_SUFFIXES = frozenset({".csv", ".tsv", ".json", ".jsonl", ".ndjson", ".txt", ".text", ".log"})
 _CHUNK = 256 * 1024
+#: Uploads with one record a line (after a CSV's header), counted as they arrive.
+_LINE_SUFFIXES = frozenset({".csv", ".tsv", ".jsonl", ".ndjson", ".txt", ".text", ".log"})
 #: Rows written to a CSV download at a time.
 _CSV_ROWS = 100_000
 #: Longest file name most file systems take (NAME_MAX on Linux, macOS and Windows).
@@ -156,14 +159,56 @@ async def upload(request: web.Request, folder: Path | None, limit: int) -> Uploa
             if part is None:
                 raise invalid("the body has no part named 'file'", "file")
             if isinstance(part, BodyPartReader) and part.name == "file":
-                return await _store(part, folder, limit)
+                max_records = request.config_dict[SETTINGS_KEY].max_records_per_run
+                return await _store(part, folder, limit, max_records)
             if isinstance(part, BodyPartReader):
                 await part.release()
     except (ValueError, AssertionError, RuntimeError, HttpProcessingError) as exc:
         raise ApiError(400, "bad_request", f"the multipart body is malformed: {exc}") from None
 
 
-async def _store(part: BodyPartReader, folder: Path, limit: int) -> UploadResponse:
+class RowCount:
+    """Counts a line-based upload's records as it arrives, and refuses one with more than a
+    run reads (``Settings.max_records_per_run``): refused while it is read, not when a run
+    reading it has started. A JSON document's records are counted when a run reads it.
+
+    Raises (from :meth:`add` and :meth:`end`):
+        ApiError: 413 ``too_many_records``.
+    """
+
+    def __init__(self, suffix: str, most: int) -> None:
+        self.counted = suffix in _LINE_SUFFIXES
+        self.header = 1 if suffix in {".csv", ".tsv"} else 0
+        self.most = most
+        self.newlines = 0
+        self.last = b"\n"
+
+    def add(self, chunk: bytes) -> None:
+        if not self.counted or not chunk:
+            return
+        self.newlines += chunk.count(b"\n")
+        self.last = chunk[-1:]
+        if self.newlines - self.header > self.most:
+            self._refuse()
+
+    def end(self) -> None:
+        lines = self.newlines + (0 if self.last == b"\n" else 1)
+        if self.counted and lines - self.header > self.most:
+            self._refuse()
+
+    def _refuse(self) -> None:
+        raise ApiError(
+            413,
+            "too_many_records",
+            f"the file has more than {self.most:,} records, the most one run reads "
+            "(Settings.max_records_per_run): split it",
+            field="file",
+        )
+
+
+async def _store(
+    part: BodyPartReader, folder: Path, limit: int, max_records: int
+) -> UploadResponse:
     # Some clients percent-encode the name (``..%2Fx.csv``): decode, then keep the base name.
     given = unquote(part.filename or "upload.csv").replace("\\", "/")
     filename = _UNSAFE.sub("_", Path(given).name).strip("._") or "upload"
@@ -189,6 +234,7 @@ async def _store(part: BodyPartReader, folder: Path, limit: int) -> UploadRespon
     # leaves no file that looks complete, and the next one removes what is left.
     partial = target_dir / partial_name()
     size = 0
+    rows = RowCount(suffix, max_records)
     try:
         await asyncio.to_thread(target_dir.mkdir, parents=True, exist_ok=True)
         with partial.open("wb") as out:  # small writes to a local file: cheap enough on the loop
@@ -201,7 +247,9 @@ async def _store(part: BodyPartReader, folder: Path, limit: int) -> UploadRespon
                         f"the file is larger than {limit:,} bytes",
                         field="file",
                     )
+                rows.add(chunk)
                 out.write(chunk)
+        rows.end()
         await asyncio.to_thread(partial.rename, target)
     except BaseException:
         await asyncio.to_thread(shutil.rmtree, target_dir, True)

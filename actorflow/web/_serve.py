@@ -8,7 +8,7 @@ import dataclasses
 import ipaddress
 import os
 import signal
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from aiohttp import web
@@ -85,6 +85,7 @@ async def serve(
     ready: Callable[[str], None] | None = None,
     backend: BackendName = "pykka",
     ray_address: str | None = None,
+    agents: Sequence[Callable[[Runtime], object]] = (),
 ) -> None:
     """Serve the API and the dashboard until cancelled, then shut down cleanly.
 
@@ -103,9 +104,12 @@ async def serve(
             of this process) or ``"ray"`` (Ray actors).
         ray_address: with ``backend="ray"``, the Ray cluster's head (``None``: a local
             Ray started with the server).
+        agents: callables that register your own agents on the runtime (``--agents``).
 
     Raises:
         InsecureConfigError: a non-loopback ``host`` without an API token.
+        WorkflowValidationError: a workflow of ``workflows`` the runtime cannot run
+            (an agent it does not have), naming the workflow, stage and agent.
         BackendUnavailableError: ``backend="ray"`` and Ray is missing or unreachable.
         OSError: the address cannot be bound.
     """
@@ -118,6 +122,7 @@ async def serve(
         persist=persist,
         backend=backend,
         ray_address=ray_address,
+        agents=agents,
     )
     runner = ApiRunner(app, access_log=None, shutdown_timeout=5.0)
     await runner.setup()
@@ -147,6 +152,7 @@ def run_server(
     ready: Callable[[str], None] | None = None,
     backend: BackendName = "pykka",
     ray_address: str | None = None,
+    agents: Sequence[Callable[[Runtime], object]] = (),
 ) -> None:
     """Serve until Ctrl-C or SIGTERM (blocking); what ``actorflow serve`` calls.
 
@@ -175,6 +181,7 @@ def run_server(
             ready=ready,
             backend=backend,
             ray_address=ray_address,
+            agents=agents,
         )
 
     with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):

@@ -13,6 +13,7 @@ from actorflow.contracts import Records
 
 from ._build import Report, build_report
 from ._charts import load_matplotlib, revenue_by_month_svg, top_svg
+from ._format import plural
 from ._inputs import collect_input
 from ._markdown import render_markdown
 from ._narrator import NarratorSettings, try_narrate
@@ -117,13 +118,13 @@ class InsightsAgent(Agent):
         collected = collect_input(
             request.dependencies, request.stage.depends_on, stage=stage, inputs=params.inputs
         )
-        request.report_progress(0.1, f"{len(collected.records)} records")
+        request.report_progress(0.1, plural(len(collected.records), "record"))
 
         report = build_report(collected.records, stats=collected.stats, params=params, stage=stage)
-        request.report_progress(0.4, f"{len(report.insights)} insights")
+        request.report_progress(0.4, plural(len(report.insights), "insight"))
         request.raise_if_cancelled()
         charts = render_charts(report)
-        request.report_progress(0.7, f"{len(charts)} charts")
+        request.report_progress(0.7, plural(len(charts), "chart"))
         request.raise_if_cancelled()
 
         warnings = [*collected.warnings, *report.warnings]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Sequence
+from html import escape
 from typing import Any
 
 from ._compute import Group, Period
@@ -46,7 +47,7 @@ def load_matplotlib() -> None:
     from matplotlib.backends import backend_svg  # noqa: F401, PLC0415
 
 
-def _render(draw: Any) -> str:
+def _render(draw: Any, title: str) -> str:
     from matplotlib import rc_context  # noqa: PLC0415  # slow import, only when drawing
     from matplotlib.backends.backend_svg import FigureCanvasSVG  # noqa: PLC0415
     from matplotlib.figure import Figure  # noqa: PLC0415
@@ -57,7 +58,17 @@ def _render(draw: Any) -> str:
         draw(figure)
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata=_METADATA)
-    return buffer.getvalue()
+    return _titled(buffer.getvalue(), title)
+
+
+def _titled(svg: str, title: str) -> str:
+    """``svg`` with ``title`` as its first child ``<title>``: its accessible name, and the
+    caption a viewer (the dashboard) shows instead of a file name."""
+    start = svg.find("<svg")
+    end = svg.find(">", start)
+    if start < 0 or end < 0:
+        return svg
+    return f"{svg[: end + 1]}\n <title>{escape(title)}</title>{svg[end + 1 :]}"
 
 
 def _money_axis(axis: Any) -> None:
@@ -84,7 +95,7 @@ def revenue_by_month_svg(periods: Sequence[Period], *, title: str = "Revenue by 
         if not known:
             ax.text(0.5, 0.5, "no periods", ha="center", va="center", transform=ax.transAxes)
 
-    return _render(draw)
+    return _render(draw, title)
 
 
 def top_svg(groups: Sequence[Group], *, title: str) -> str:
@@ -102,4 +113,4 @@ def top_svg(groups: Sequence[Group], *, title: str) -> str:
         _money_axis(ax.xaxis)
         ax.margins(x=0.15)
 
-    return _render(draw)
+    return _render(draw, title)

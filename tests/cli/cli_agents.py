@@ -8,7 +8,15 @@ from typing import Any
 
 import structlog
 
-from actorflow import Agent, Records, RetryableError, Runtime, StageRequest
+from actorflow import (
+    Agent,
+    Problem,
+    Records,
+    RetryableError,
+    Runtime,
+    StageRequest,
+    WorkflowValidationError,
+)
 
 _SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
@@ -24,6 +32,7 @@ def register(runtime: Runtime) -> None:
     runtime.register_agent("broken", Broken)
     runtime.register_agent("chatty", Chatty)
     runtime.register_agent("hold", Hold)
+    runtime.register_agent("threshold", Threshold)
 
 
 def explode(runtime: Runtime) -> None:
@@ -96,3 +105,23 @@ class Hold(Agent):
 
     def perform(self, request: StageRequest) -> dict[str, Any]:
         return {"held": False, "seen": sorted(request.outputs)}
+
+
+class Threshold(Agent):
+    """Checks its params as the README's "Writing your own agent" says: a message naming
+    the field for one problem, a list of ``Problem`` for several."""
+
+    def check_params(self, params: Any, *, stage: str) -> None:
+        limit = params.get("limit")
+        if not isinstance(limit, int):
+            raise WorkflowValidationError("must be a whole number", field="params.limit")
+        if "unit" in params and "scale" in params:
+            raise WorkflowValidationError(
+                [
+                    Problem(field="params.unit", message="give unit or scale, not both"),
+                    Problem(field="params.scale", message="give unit or scale, not both"),
+                ]
+            )
+
+    def perform(self, request: StageRequest) -> dict[str, Any]:
+        return {"limit": request.params["limit"]}

@@ -13,6 +13,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from actorflow.cli import cli
+from actorflow.client import Client
+from tests.processes import child_env
 
 ACTORFLOW = str(Path(sys.executable).parent / "actorflow")
 
@@ -69,3 +71,74 @@ def test_a_short_token_is_refused_in_one_line_with_exit_code_2(tmp_path: Path) -
         "use a long random value\n"
     )
     assert "short" not in done.stderr  # nor is the token itself repeated
+
+
+def serve_command(folder: Path, workflow: Path) -> list[str]:
+    """``actorflow serve --workflow`` on any free port, its run store in ``folder``."""
+    return [
+        ACTORFLOW,
+        "--db",
+        str(folder / "r.db"),
+        "serve",
+        "--port",
+        "0",
+        "--workflow",
+        str(workflow),
+    ]
+
+
+TABLE_WORKFLOW = """
+name = "own"
+[[stages]]
+name = "sales"
+agent = "table"
+"""
+
+
+def test_serve_runs_your_own_agents_given_with_agents(tmp_path: Path) -> None:
+    workflow = tmp_path / "own.toml"
+    workflow.write_text(TABLE_WORKFLOW, encoding="utf-8")
+    proc = subprocess.Popen(
+        [*serve_command(tmp_path, workflow), "--agents", "tests.cli.cli_agents:register"],
+        cwd=tmp_path,
+        env=child_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert "serving on http://127.0.0.1:" in line, line + proc.stderr.read()
+        url = line.split("serving on ", 1)[1].split()[0].rstrip("/")
+        client = Client(url)
+        assert "table" in {agent.name for agent in client.agents().agents}
+        done = client.execute("sales", workflow="own", timeout=60)
+        assert done.status == "completed", done
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+def test_serve_refuses_to_start_with_a_workflow_whose_agents_it_lacks(tmp_path: Path) -> None:
+    workflow = tmp_path / "wf.toml"
+    workflow.write_text(
+        TABLE_WORKFLOW + '\n[[stages]]\nname = "sum"\nagent = "totals"\ndepends_on = ["sales"]\n',
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        serve_command(tmp_path, workflow),
+        cwd=tmp_path,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,  # were it accepted, the server would serve: bounded anyway
+        check=False,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    errors = done.stderr.splitlines()
+    assert len(errors) == 2, errors
+    assert "stage 'sales', field 'agent': unknown agent 'table'" in errors[0]
+    assert "stage 'sum', field 'agent': unknown agent 'totals'" in errors[1]
+    assert all("workflow 'own'" in line for line in errors)
+    assert "serving on" not in done.stdout

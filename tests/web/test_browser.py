@@ -33,6 +33,8 @@ ARGS = [
     "--disable-quic",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+#: The records one run reads, lowered so that a file over it stays small.
+MAX_RECORDS = 1_000
 
 pytestmark = [
     pytest.mark.slow,
@@ -65,11 +67,11 @@ def dashboard(runtime: Runtime, tmp_path: Path) -> Iterator[tuple[str, str, dict
             register_builtin_agents(runtime)
             api = stack.enter_context(MegaphoneServer())
             spec = revenue_workflow(api.url)
-            settings = Settings(workflows={spec.name: spec})
+            settings = Settings(workflows={spec.name: spec}, max_records_per_run=MAX_RECORDS)
             workflow, run_input, stages = spec.name, dict(DEFAULT_INPUT), len(spec.stages)
         else:
             register_agents(runtime, gate=False)
-            settings = Settings()
+            settings = Settings(max_records_per_run=MAX_RECORDS)
             workflow, run_input, stages = "default", {"records": RECORDS}, 3
         server = stack.enter_context(
             ThreadedServer(lambda: create_app(runtime, store, settings=settings))
@@ -100,6 +102,9 @@ def test_the_dashboard_runs_a_workflow_live_and_finds_it_in_history(
             page.wait_for_selector("#ov-agent-list li")
             page.get_by_role("link", name="Run").click()
             page.wait_for_selector(f"#run-workflow option[value='{workflow}']", state="attached")
+            # Nothing is put in a run that the user did not put there: the JSON box starts
+            # empty (the sample records are one click away).
+            assert page.input_value("#run-json") == ""
             page.select_option("#run-workflow", workflow)
             page.fill("#run-json", json.dumps(run_input))
             page.get_by_role("button", name="Run", exact=True).click()
@@ -119,6 +124,16 @@ def test_the_dashboard_runs_a_workflow_live_and_finds_it_in_history(
             run_id = page.inner_text("#run-id").strip()
             assert "completed" in page.inner_text("#run-state")
             assert page.locator("#downloads a").count() == 2
+            captions = page.locator("#charts figcaption").all_inner_texts()
+            assert captions and all(".svg" not in c and " " in c for c in captions), captions
+            if workflow == "revenue":
+                assert captions[0] == "Revenue by month"
+                extracted = page.evaluate(
+                    "async id => (await (await fetch(`v1/workflows/${id}/status`)).json())"
+                    ".results.extract.records.count",
+                    run_id,
+                )
+                assert extracted == 600  # its own two sources, and no sample records
             page.screenshot(path=str(SCREENSHOTS / "dashboard-run.png"), full_page=True)
 
             # History, reached with the keyboard.
@@ -134,7 +149,39 @@ def test_the_dashboard_runs_a_workflow_live_and_finds_it_in_history(
             assert run_id in details
             assert "null" not in details
             assert details.count("succeeded") == stages
+            headers = page.locator("#page-history > table.runs > thead th").all_inner_texts()
+            assert headers[5] == "Error", headers
+            assert row.locator("td.error").count() == 1
             page.screenshot(path=str(SCREENSHOTS / "dashboard-history.png"), full_page=True)
+
+            # A past run's page shows that run's own workflow, whatever is selected.
+            page.goto(url + "/#history")
+            page.goto(url + f"/#run/{run_id}")
+            page.wait_for_function(
+                "w => document.querySelector('#run-of').textContent === w", arg=workflow
+            )
+            assert page.input_value("#run-workflow") == workflow
+
+            # The upload limits stand beside the upload field; a file over them is refused
+            # as it is read, before anything is sent.
+            page.get_by_role("link", name="Run").click()
+            page.get_by_label("File upload").check()
+            limits = page.inner_text("#run-file-limits")
+            assert f"{MAX_RECORDS:,} records" in limits and "50 MiB" in limits, limits
+            uploads: list[str] = []
+            page.on(
+                "request",
+                lambda request: (
+                    uploads.append(request.url) if "v1/uploads" in request.url else None
+                ),
+            )
+            page.set_input_files("#run-file", str(_too_many_records()))
+            page.wait_for_selector("#run-file-check.bad")
+            assert f"more than {MAX_RECORDS:,} records" in page.inner_text("#run-file-check")
+            page.get_by_role("button", name="Run", exact=True).click()
+            page.wait_for_selector("#alert:not([hidden])")
+            assert "more than" in page.inner_text("#alert")
+            assert uploads == []
 
             # A file upload run, on the default workflow.
             page.get_by_role("link", name="Run").click()
@@ -178,3 +225,76 @@ def _upload_file(url: str) -> Path:
         "u2,another show,7.25,500,05/03/2024\n"
     )
     return path
+
+
+def _too_many_records() -> Path:
+    path = SCREENSHOTS / "too-many.csv"
+    rows = "".join(f"r{i},show {i},1.00,10,2024-05-02\n" for i in range(MAX_RECORDS + 1))
+    path.write_text("id,podcast_name,revenue,impressions,date\n" + rows)
+    return path
+
+
+#: Elements whose right edge passes the viewport, unless a box that scrolls sideways
+#: (a wide table's frame) holds them and itself fits.
+OVERFLOWING = """() => {
+    const width = window.innerWidth;
+    const scrolls = (node) => ['auto', 'scroll'].includes(getComputedStyle(node).overflowX);
+    const out = [];
+    for (const node of document.querySelectorAll('body *')) {
+        const box = node.getBoundingClientRect();
+        if (box.width === 0 || box.height === 0 || box.right <= width + 0.5) continue;
+        let frame = node.parentElement;
+        while (frame && frame !== document.body && !scrolls(frame)) frame = frame.parentElement;
+        const framed = frame && frame !== document.body;
+        if (framed && frame.getBoundingClientRect().right <= width + 0.5) continue;
+        const name = `${node.tagName.toLowerCase()}#${node.id}.${node.className}`;
+        out.push(`${name} right=${Math.round(box.right)}`);
+    }
+    return {scrollWidth: document.documentElement.scrollWidth, overflowing: out.slice(0, 10)};
+}"""
+
+
+@pytest.mark.parametrize("width", [390, 1440])
+def test_every_page_fits_the_screen_from_phone_to_desktop(
+    dashboard: tuple[str, str, dict[str, Any], int], width: int
+) -> None:
+    url, workflow, run_input, _ = dashboard
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.goto(url + "/#run")
+            page.wait_for_selector(f"#run-workflow option[value='{workflow}']", state="attached")
+            page.select_option("#run-workflow", workflow)
+            page.fill("#run-json", json.dumps(run_input))
+            page.get_by_role("button", name="Run", exact=True).click()
+            page.wait_for_selector(
+                "#run-results:not([hidden]) #records-preview table", timeout=60_000
+            )
+            run_id = page.inner_text("#run-id").strip()
+            views = {
+                "run": None,
+                "overview": ("#overview", "#ov-recent tr[data-run]"),
+                "history": ("#history", f"#history-rows tr[data-run='{run_id}']"),
+                "agents": ("#agents", "#agent-cards article"),
+            }
+            for name, target in views.items():
+                if target is not None:
+                    page.goto(url + "/" + target[0])
+                    page.wait_for_selector(target[1])
+                if name == "history":
+                    page.get_by_role("button", name="Details").first.click()
+                    page.wait_for_selector(".details-row td.details table")
+                page.screenshot(
+                    path=str(SCREENSHOTS / f"dashboard-{name}-{width}.png"), full_page=True
+                )
+                found = page.evaluate(OVERFLOWING)
+                assert found["scrollWidth"] <= width, (name, found)
+                assert found["overflowing"] == [], (name, found)
+                header = page.locator("header.top").bounding_box()
+                health = page.locator("#health").bounding_box()
+                assert header is not None and health is not None
+                assert health["y"] + health["height"] <= header["y"] + header["height"] + 0.5
+        finally:
+            browser.close()

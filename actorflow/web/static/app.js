@@ -119,12 +119,14 @@ async function loadOverview() {
 function runRow(run, withDetails) {
   const link = el("a", { href: `#run/${encodeURIComponent(run.workflow_id)}`, class: "mono", title: run.workflow_id, text: fmt.short(run.workflow_id) });
   const row = el("tr", { "data-run": run.workflow_id },
-    el("td", {}, link),
-    el("td", { text: run.workflow }),
-    el("td", {}, statusBadge(run.status)),
-    el("td", { text: fmt.when(run.started_at) }),
-    el("td", { text: fmt.secs(run.execution_time) }));
+    el("td", { "data-label": "Run" }, link),
+    el("td", { "data-label": "Workflow", text: run.workflow }),
+    el("td", { "data-label": "Status" }, statusBadge(run.status)),
+    el("td", { "data-label": "Started", text: fmt.when(run.started_at) }),
+    el("td", { "data-label": "Time", text: fmt.secs(run.execution_time) }));
   if (withDetails) {
+    const error = run.error ? (run.error_detail ? `${run.error_detail.type}: ${run.error}` : run.error) : "";
+    row.append(el("td", { class: "error", "data-label": error ? "Error" : null, text: error }));
     const button = el("button", { type: "button", class: "secondary", "aria-expanded": "false", text: "Details" });
     button.addEventListener("click", () => toggleDetails(row, run, button));
     row.append(el("td", {}, button));
@@ -146,7 +148,7 @@ async function loadRunPage(runId) {
         text: d.available ? d.name : `${d.name} (needs ${d.missing_agents.join(", ")})` })));
     describeWorkflow();
   }
-  if (!$("run-json").value) $("run-json").value = JSON.stringify(SAMPLE, null, 2);
+  showLimits();
   if (runId && (!current || current.id !== runId)) watch(decodeURIComponent(runId), null);
 }
 
@@ -183,6 +185,8 @@ async function submitRun(event) {
     } else if (mode === "file") {
       const file = $("run-file").files[0];
       if (!file) throw new Error("Choose a file to upload first.");
+      const problem = await checkFile(file);
+      if (problem) throw new Error(problem);
       const form = new FormData();
       form.append("file", file);
       const uploaded = await api("v1/uploads", { method: "POST", body: form });
@@ -243,6 +247,7 @@ function watch(runId, stages) {
   for (const id of ["downloads", "charts", "insight-text", "records-preview"]) $(id).replaceChildren();
   $("results-json").textContent = "";
   $("run-id").textContent = runId;
+  $("run-of").textContent = "–";
   $("stage-bars").replaceChildren();
   $("run-cancel").disabled = false;
   setBar($("run-overall").parentElement, 0, "processing");
@@ -252,7 +257,12 @@ function watch(runId, stages) {
   current = { id: runId, source };
   const on = (type, handler) => source.addEventListener(type, (message) => handler(JSON.parse(message.data)));
   const overall = (event) => setBar($("run-overall").parentElement, event.progress, "processing");
-  on("run_started", (e) => { ensureBars(e.stages); overall(e); $("run-state").textContent = `Running ${e.workflow}…`; });
+  on("run_started", (e) => {
+    ensureBars(e.stages);
+    overall(e);
+    showWorkflowOf(runId, e.workflow);
+    $("run-state").textContent = `Running ${e.workflow}…`;
+  });
   on("stage_started", (e) => {
     setBar(barOf(e.stage), 0, "running", e.attempt > 1 ? `attempt ${e.attempt}` : "running");
     overall(e);
@@ -335,6 +345,7 @@ async function showResults(runId) {
   const status = await api(`v1/workflows/${encodeURIComponent(runId)}/status`);
   if (!current || current.id !== runId) return; // a newer run took the panel meanwhile
   const results = status.results || {};
+  showWorkflowOf(runId, status.workflow);
   $("run-results").hidden = false;
   const base = `v1/workflows/${encodeURIComponent(runId)}/results`;
   const found = findTable(results);
@@ -343,8 +354,8 @@ async function showResults(runId) {
     found ? el("a", { class: "button", href: `${base}?format=csv`, download: "", text: "Download CSV" }) : null));
   const charts = findCharts(results.insights || results, "", []);
   $("charts").replaceChildren(...charts.map((chart) => el("figure", {},
-    el("img", { src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(chart.svg)}`, alt: `Chart ${chart.path}` }),
-    el("figcaption", { text: chart.path }))));
+    el("img", { src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(chart.svg)}`, alt: chartTitle(chart) }),
+    el("figcaption", { text: chartTitle(chart) }))));
   const sentences = findSentences(results.insights || {}, []).slice(0, 12);
   $("insight-text").replaceChildren(...(sentences.length
     ? [el("h3", { text: "Insights" }), el("ul", {}, ...sentences.map((s) => el("li", { text: s })))] : []));
@@ -353,12 +364,116 @@ async function showResults(runId) {
     const rows = found.table.rows.slice(0, 20);
     const columns = found.table.columns;
     $("records-preview").append(
-      el("h3", { text: `Records (${found.stage}: ${found.table.count.toLocaleString()}${found.table.count > rows.length ? `, first ${rows.length} shown` : ""})` }),
+      el("h3", { text: `Records (${found.stage}: ${count(found.table.count, "record")}${found.table.count > rows.length ? `, first ${rows.length} shown` : ""})` }),
       el("div", { class: "preview" }, el("table", {},
         el("thead", {}, el("tr", {}, ...columns.map((c) => el("th", { scope: "col", text: c })))),
         el("tbody", {}, ...rows.map((row) => el("tr", {}, ...columns.map((c) => el("td", { text: row[c] === null ? "" : String(row[c]) }))))))));
   }
   $("results-json").textContent = JSON.stringify(status, null, 2);
+}
+
+
+// "1 record", "2 records", "100,000 records".
+function count(n, word, many) {
+  return `${Number(n).toLocaleString("en")} ${n === 1 ? word : many || `${word}s`}`;
+}
+
+function bytesText(n) {
+  if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(n % (1024 * 1024) ? 1 : 0)} MiB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(n % 1024 ? 1 : 0)} KiB`;
+  return count(n, "byte");
+}
+
+// A chart's title: the <title> the insights agent gives each SVG, else its key in words.
+function chartTitle(chart) {
+  const titled = /<svg[^>]*>\s*<title>([^<]*)<\/title>/.exec(chart.svg);
+  if (titled) {
+    const box = document.createElement("textarea");
+    box.innerHTML = titled[1]; // decodes &amp; and the like; never rendered
+    return box.value;
+  }
+  const key = chart.path.split(".").slice(-2, -1)[0] || chart.path;
+  const words = key.replace(/[_-]+/g, " ").trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+// The run page says which workflow the run it shows belongs to, and selects it.
+function showWorkflowOf(runId, workflow) {
+  if (!current || current.id !== runId || !workflow) return;
+  $("run-of").textContent = workflow;
+  const select = $("run-workflow");
+  if ([...select.options].some((o) => o.value === workflow)) {
+    select.value = workflow;
+    describeWorkflow();
+  }
+}
+
+function limits() {
+  const input = $("run-file");
+  return { bytes: Number(input.dataset.maxBytes) || 0, records: Number(input.dataset.maxRecords) || 0 };
+}
+
+function showLimits() {
+  const most = limits();
+  if (most.bytes && most.records) {
+    $("run-file-limits").textContent =
+      `Up to ${bytesText(most.bytes)} and ${count(most.records, "record")} per file (one record a line; a CSV's header aside).`;
+  }
+}
+
+const LINE_FILES = /\.(csv|tsv|jsonl|ndjson|txt|text|log)$/i;
+let fileCheck = null; // { file, result: Promise<string|null> }
+
+// Checks a file against the server's limits as it reads it (size first, then its lines,
+// stopping as soon as it has too many): a file a run would refuse is never sent.
+function checkFile(file) {
+  if (fileCheck && fileCheck.file === file) return fileCheck.result;
+  const result = (async () => {
+    const most = limits();
+    if (most.bytes && file.size > most.bytes) {
+      return `${file.name} is ${bytesText(file.size)}; the server takes files of up to ${bytesText(most.bytes)}.`;
+    }
+    if (!most.records || !LINE_FILES.test(file.name)) return null;
+    const header = /\.(csv|tsv)$/i.test(file.name) ? 1 : 0;
+    const reader = file.stream().getReader();
+    let newlines = 0;
+    let last = 10;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      for (let i = 0; i < value.length; i++) if (value[i] === 10) newlines++;
+      if (value.length) last = value[value.length - 1];
+      if (newlines - header > most.records) {
+        await reader.cancel();
+        return `${file.name} has more than ${count(most.records, "record")}, the most one run reads: split it.`;
+      }
+    }
+    const records = Math.max(0, newlines + (last === 10 ? 0 : 1) - header);
+    if (records > most.records) {
+      return `${file.name} has more than ${count(most.records, "record")}, the most one run reads: split it.`;
+    }
+    return null;
+  })();
+  fileCheck = { file, result };
+  return result;
+}
+
+async function fileChosen() {
+  const file = $("run-file").files[0];
+  const line = $("run-file-check");
+  line.classList.remove("bad");
+  line.textContent = "";
+  if (!file) return;
+  line.textContent = `Checking ${file.name}…`;
+  const problem = await checkFile(file);
+  if ($("run-file").files[0] !== file) return; // another file was chosen meanwhile
+  line.textContent = problem || `${file.name}: ${bytesText(file.size)}, within the limits.`;
+  line.classList.toggle("bad", Boolean(problem));
+}
+
+function insertSample() {
+  $("run-json").value = JSON.stringify(SAMPLE, null, 2);
+  $("run-json").focus();
 }
 
 // -- history ----------------------------------------------------------------------------
@@ -371,7 +486,7 @@ async function loadHistory() {
   const list = await api(`v1/workflows?${query}`);
   $("history-rows").replaceChildren(...list.map((run) => runRow(run, true)));
   if (!list.length) {
-    $("history-rows").append(el("tr", {}, el("td", { colspan: 6, class: "muted", text: "No runs match." })));
+    $("history-rows").append(el("tr", {}, el("td", { colspan: 7, class: "muted", text: "No runs match." })));
   }
 }
 
@@ -383,7 +498,7 @@ async function toggleDetails(row, run, button) {
     return;
   }
   button.setAttribute("aria-expanded", "true");
-  const cell = el("td", { colspan: 6, class: "details", text: "Loading…" });
+  const cell = el("td", { colspan: 7, class: "details", text: "Loading…" });
   row.after(el("tr", { class: "details-row" }, cell));
   try {
     const status = await api(`v1/workflows/${encodeURIComponent(run.workflow_id)}/status`);
@@ -395,9 +510,11 @@ async function toggleDetails(row, run, button) {
       el("table", { class: "runs" },
         el("thead", {}, el("tr", {}, ...["Stage", "Agent", "Status", "Attempts", "Time", "Error"].map((h) => el("th", { scope: "col", text: h })))),
         el("tbody", {}, ...status.stages.map((s) => el("tr", {},
-          el("td", { text: s.name }), el("td", { text: s.agent }), el("td", {}, statusBadge(s.status)),
-          el("td", { text: String(s.attempts) }), el("td", { text: fmt.secs(s.duration_s) }),
-          el("td", { text: s.error ? s.error.message : "" }))))),
+          el("td", { "data-label": "Stage", text: s.name }), el("td", { "data-label": "Agent", text: s.agent }),
+          el("td", { "data-label": "Status" }, statusBadge(s.status)),
+          el("td", { "data-label": "Attempts", text: String(s.attempts) }),
+          el("td", { "data-label": "Time", text: fmt.secs(s.duration_s) }),
+          el("td", { "data-label": s.error ? "Error" : null, text: s.error ? s.error.message : "" }))))),
       status.status === "processing" ? null : el("p", { class: "actions" },
         el("a", { class: "button", href: `${base}?format=json`, download: "", text: "Download JSON" }),
         el("a", { class: "button", href: `#run/${encodeURIComponent(status.workflow_id)}`, text: "Open" }))));
@@ -433,6 +550,8 @@ document.addEventListener("DOMContentLoaded", () => {
   $("run-workflow").addEventListener("change", describeWorkflow);
   for (const radio of document.querySelectorAll("input[name=mode]")) radio.addEventListener("change", showMode);
   $("run-cancel").addEventListener("click", cancelRun);
+  $("run-file").addEventListener("change", fileChosen);
+  $("run-sample").addEventListener("click", insertSample);
   $("history-form").addEventListener("submit", (event) => {
     event.preventDefault();
     loadHistory().catch((err) => showError(err.message));

@@ -10,7 +10,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from actorflow import Runtime
+from actorflow import Runtime, StageProgress
 from actorflow.agents.insights import InsightsAgent, InsightsParams, summarise
 from actorflow.agents.processing import ProcessingAgent
 from actorflow.contracts import RunResult, WorkflowValidationError, thaw
@@ -22,6 +22,7 @@ from tests.agents.insights.insights_helpers import (
     register,
     revenue_workflow,
 )
+from tests.event_recorder import EventRecorder
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -246,3 +247,27 @@ def test_a_stage_depending_on_extraction_and_processing_counts_each_record_once(
     summary = output(result, "insights")["summary"]
     assert summary["record_count"] == len(processed["records"])
     assert summary["data_quality"]["stages"] == ["process"]
+
+
+def test_each_chart_has_its_title_in_words(revenue_run: RunResult) -> None:
+    charts = output(revenue_run, "insights")["charts"]
+    titles = {name: ET.fromstring(svg).findtext(f"{SVG}title") for name, svg in charts.items()}
+    assert titles == {
+        "revenue_by_month.svg": "Revenue by month",
+        "top_podcast_name.svg": "Top 5 podcasts by revenue",
+    }
+
+
+def test_progress_counts_read_in_the_singular_for_one(runtime: Runtime, tmp_path: Path) -> None:
+    register(runtime)
+    recorder = EventRecorder(runtime)
+    wf = revenue_workflow(messy_csvs(tmp_path), insights_params={"dimensions": []})
+    result = runtime.run(wf, timeout=60)
+    assert result.status == "completed", result.error
+    assert len(output(result, "insights")["charts"]) == 1
+    messages = [
+        e.message
+        for e in recorder.events(result.run_id)
+        if isinstance(e, StageProgress) and e.stage == "insights"
+    ]
+    assert "1 chart" in messages, messages
