@@ -18,6 +18,8 @@ from ._markdown import render_markdown
 from ._narrator import NarratorSettings, try_narrate
 from ._params import InsightsParams, parse_params
 from ._sentences import dimension_words
+from ._table_render import render_table_charts, render_table_markdown
+from ._table_report import TableReport, build_table_report
 
 
 def render_charts(report: Report) -> dict[str, str]:
@@ -119,10 +121,28 @@ class InsightsAgent(Agent):
         )
         request.report_progress(0.1, f"{len(collected.records)} records")
 
-        report = build_report(collected.records, stats=collected.stats, params=params, stage=stage)
+        # A processing output with a contract (any business table) gets the generic
+        # report; the revenue pipeline's output (no contract) keeps the revenue report.
+        report: Report | TableReport
+        if collected.processing:
+            report = build_table_report(
+                collected.records,
+                collected.processing,
+                params=params,
+                given=tuple(request.params),
+                stage=stage,
+            )
+        else:
+            report = build_report(
+                collected.records, stats=collected.stats, params=params, stage=stage
+            )
         request.report_progress(0.4, f"{len(report.insights)} insights")
         request.raise_if_cancelled()
-        charts = render_charts(report)
+        charts = (
+            render_table_charts(report)
+            if isinstance(report, TableReport)
+            else render_charts(report)
+        )
         request.report_progress(0.7, f"{len(charts)} charts")
         request.raise_if_cancelled()
 
@@ -143,10 +163,16 @@ class InsightsAgent(Agent):
             model = settings.model or ""
             if problem:
                 warnings.append(problem)
+        if isinstance(report, TableReport):
+            markdown = render_table_markdown(
+                report, charts=charts, narrative=narrative, model=model
+            )
+        else:
+            markdown = render_markdown(report, charts=charts, narrative=narrative, model=model)
         return {
             "insights": report.insights,
             "summary": report.summary,
-            "markdown": render_markdown(report, charts=charts, narrative=narrative, model=model),
+            "markdown": markdown,
             "charts": charts,
             "narrative": narrative,
             "warnings": warnings,
