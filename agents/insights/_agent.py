@@ -76,12 +76,16 @@ class InsightsAgent(Agent):
 
     role: ClassVar[str] = "insights"
     description: ClassVar[str] = (
-        "Totals, revenue by month and by dimension, top N, period-over-period change, "
-        "robust outliers and a data-quality summary, as data, sentences, Markdown and SVG "
-        "charts; optionally narrated by a chat model"
+        "Totals and averages of every measure, rates over sums, breakdowns by dimension "
+        "with top N, by period with period-over-period change, robust outliers and a "
+        "data-quality summary of any business table (its contract says which field is "
+        "what), as data, sentences, Markdown and SVG charts; optionally narrated by a "
+        "chat model"
     )
     expertise: ClassVar[tuple[str, ...]] = (
         "totals",
+        "any business table",
+        "rates",
         "breakdowns",
         "top n",
         "period over period",

@@ -157,7 +157,8 @@ def run_insights(
     )
     request = StageRequest.of(stage, dependencies={"process": outcome})
     output = asyncio.run((agent or InsightsAgent()).perform(request))
-    plain: dict[str, Any] = thaw(output)
+    plain: dict[str, Any] = thaw(freeze(output))  # as the runtime keeps it
+    json.dumps(plain)  # plain data: no Decimal, date or polars value left in it
     return plain
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import io
 import re
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
@@ -11,7 +12,9 @@ import polars as pl
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from rich.console import Console
 
+from actorflow.cli._render import print_insights
 from actorflow.cli._results import ResultWriter
 from actorflow.contracts import (
     DataValidationError,
@@ -357,6 +360,11 @@ def test_the_cli_writes_the_generic_markdown_and_every_chart_it_links(tmp_path: 
     assert sorted(links) == ["amount_by_month.svg", "top_category.svg"]
     for name in links:
         assert (tmp_path / name).read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    console = Console(file=io.StringIO(), force_terminal=False, width=200)
+    assert print_insights(console, {"insights": out})
+    printed = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "Total amount is 2,713.05 across 9 orders" in printed
+    assert "charts: top_category.svg, amount_by_month.svg" in printed
 
 
 def test_records_without_a_contract_keep_the_revenue_report() -> None:
