@@ -5,7 +5,8 @@ The processing stage's ``contract`` gives each field a role (``measure``, ``dime
 formulas. From them, and the records' dtypes:
 
 - measures: the contract's measure fields the records hold as numbers, then the numeric
-  calculations that are not rates (``margin = revenue - cost`` adds up);
+  calculations that are arithmetic on fields and not rates (``margin = revenue - cost``
+  adds up; ``month(order_date)`` or an ``if`` does not, even when declared a measure);
 - rates: the calculations whose formula is a ratio (``clicks / impressions``, possibly
   times or over a constant, possibly rounded). A rate is never added up: at total level
   and per group it is the formula over the sums of its inputs (Σclicks / Σimpressions);
@@ -204,6 +205,18 @@ def as_rate(name: str, spec: Mapping[str, Any], measures: Mapping[str, Measure])
     return Rate(name, expression, node, inputs, bare, places)
 
 
+def _adds_up(spec: Mapping[str, Any]) -> bool:
+    """A derived field is an amount when its formula is arithmetic on fields."""
+    expression = spec.get("expression")
+    if not isinstance(expression, str):
+        return False
+    try:
+        node = parse(expression)
+    except ExpressionError:
+        return False
+    return _arithmetic(node) and bool(_fields(node))
+
+
 def evaluate(node: Node, sums: Mapping[str, Decimal]) -> Decimal | None:  # noqa: PLR0911
     """A rate's formula over sums, exactly; None when it divides by zero (or a sum is
     missing). Rounding in the formula is left to the display."""
@@ -268,12 +281,16 @@ def make_plan(
     rates = tuple(
         r for name, spec in calculations.items() if (r := as_rate(name, spec, numeric)) is not None
     )
-    rate_names = {r.name for r in rates}
-    measures = [m for name, m in declared.items() if name not in rate_names]
+    # Derived fields that do not add up: rates, and those computed by functions or
+    # conditions (``month(order_date)`` is a number, not an amount).
+    skipped = {r.name for r in rates} | {
+        name for name, spec in calculations.items() if not _adds_up(spec)
+    }
+    measures = [m for name, m in declared.items() if name not in skipped]
     measures += [
         numeric[name]
         for name in calculations
-        if name in numeric and name not in rate_names and name not in declared
+        if name in numeric and name not in skipped and name not in declared
     ]
     if "value_field" in given:
         main = next((m for m in measures if m.name == params.value_field), None)

@@ -414,3 +414,46 @@ def test_outliers_of_an_integer_measure_keep_its_own_units() -> None:
     (row,) = outliers["data"]["records"]
     assert (row["id"], row["value"]) == ("t5", "500")
     assert "around a median of 11" in outliers["sentence"]  # median of 10,10,11,11,12,500
+
+
+def test_derived_amounts_add_up_and_derived_numbers_do_not() -> None:
+    contract = TableContract(
+        fields=(
+            FieldSpec(name="day", type="date"),
+            FieldSpec(name="revenue", type="money"),
+            FieldSpec(name="cost", type="money"),
+            FieldSpec(name="month", type="integer"),  # derived, listed by the processing
+        )
+    )
+    rows = [
+        {"day": "2024-01-02", "revenue": "10.00", "cost": "4.50", "month": 1},
+        {"day": "2024-02-03", "revenue": "20.00", "cost": "5.25", "month": 2},
+    ]
+    frame = typed_frame(rows, contract).with_columns(
+        (pl.col("revenue") - pl.col("cost")).alias("margin")
+    )
+    outcome = processed(
+        frame, contract, calculations={"margin": "revenue - cost", "month": "month(day)"}
+    )
+    measures = run_insights(outcome, {"charts": False})["summary"]["measures"]
+    assert measures["margin"]["total"] == "20.25"
+    assert "month" not in measures
+    assert list(measures) == ["revenue", "cost", "margin"]
+
+
+def test_a_number_measure_and_unicode_field_names(tmp_path: Path) -> None:
+    contract = TableContract(
+        fields=(
+            FieldSpec(name="Région", type="category"),
+            FieldSpec(name="durée (h)", type="number"),
+        )
+    )
+    rows = [{"Région": r, "durée (h)": h} for r, h in [("Île", 1.5), ("Nord", 2.25), ("Île", 3)]]
+    out = run_insights(processed(typed_frame(rows, contract), contract))
+    assert out["summary"]["measures"]["durée (h)"]["total"] == "6.75"
+    assert insight(out, "totals")["sentence"].startswith("Total durée (h) is 6.75 across 3")
+    assert set(out["charts"]) == {"top_R_gion.svg"}
+    ResultWriter(tmp_path).write_stage("insights", out)
+    markdown = (tmp_path / "insights.md").read_text(encoding="utf-8")
+    for name in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", markdown):
+        assert (tmp_path / name).is_file()
