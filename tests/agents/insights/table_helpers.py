@@ -113,6 +113,29 @@ def processed(
     rejected: int = 0,
 ) -> StageOutcome:
     """A succeeded processing outcome carrying ``frame`` and what the agreed output has."""
+    output = processing_output(
+        frame,
+        contract,
+        calculations=calculations,
+        field_quality=field_quality,
+        findings=findings,
+        rejected=rejected,
+    )
+    return StageOutcome(
+        stage="process", agent="processor", status="succeeded", output=freeze(output)
+    )
+
+
+def processing_output(
+    frame: pl.DataFrame,
+    contract: TableContract,
+    *,
+    calculations: Mapping[str, str] | None = None,
+    field_quality: Mapping[str, Any] | None = None,
+    findings: Sequence[Mapping[str, Any]] = (),
+    rejected: int = 0,
+) -> dict[str, Any]:
+    """The contract-driven processing stage's output for ``frame`` (the agreed keys)."""
     n = frame.height
     quality = {
         "data_retention_rate": n / (n + rejected) if n + rejected else 0.0,
@@ -124,7 +147,7 @@ def processed(
         "records_out": n,
         "rejected": rejected,
     }
-    output = {
+    return {
         "records": Records(frame),
         "rejects": Records(),
         "contract": contract.to_dict(),
@@ -138,9 +161,6 @@ def processed(
             for name, text in (calculations or {}).items()
         },
     }
-    return StageOutcome(
-        stage="process", agent="processor", status="succeeded", output=freeze(output)
-    )
 
 
 def run_insights(
