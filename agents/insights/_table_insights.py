@@ -189,7 +189,7 @@ def _period_insights(f: Figures) -> list[dict[str, Any]]:
         _insight(
             "period_change",
             f"{what} by {f.unit}",
-            say.period_sentence(last, what, places),
+            say.period_sentence(last, what if f.main else "the number of records", places),
             unit=f.unit,
             **period_data(last, places),
         )

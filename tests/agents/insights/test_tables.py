@@ -457,3 +457,16 @@ def test_a_number_measure_and_unicode_field_names(tmp_path: Path) -> None:
     markdown = (tmp_path / "insights.md").read_text(encoding="utf-8")
     for name in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", markdown):
         assert (tmp_path / name).is_file()
+
+
+def test_a_table_without_measures_counts_records_by_period() -> None:
+    contract = TableContract(fields=(FieldSpec(name="seen", type="date"),))
+    days = ["2024-01-01", "2024-03-01", "2024-03-02", "2024-04-30"]
+    out = run_insights(processed(typed_frame([{"seen": d} for d in days], contract), contract))
+    assert [(p["period"], p["value"]) for p in out["summary"]["periods"]] == [
+        ("2024-01", "1"), ("2024-03", "2"), ("2024-04", "1"),
+    ]  # fmt: skip
+    assert insight(out, "period_change")["sentence"] == (
+        "In 2024-04, the number of records was 1, down 50.0% (1) from 2024-03 (2)."
+    )
+    assert "records_by_month.svg" in out["charts"]
