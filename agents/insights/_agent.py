@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -41,18 +42,35 @@ def summarise(
     *,
     stats: Mapping[str, Mapping[str, Any]] | None = None,
     params: InsightsParams | None = None,
+    processing: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The insights agent's work without a runtime (and without the narrator).
 
     Args:
-        frame: processed records (``revenue`` as Decimal, ``month_year``, dimensions).
+        frame: processed records (``revenue`` as Decimal, ``month_year``, dimensions;
+            or any typed table with ``processing``).
         stats: processing stats by stage name, for the data-quality summary.
         params: what to compute; the defaults otherwise.
+        processing: for any table, the contract-driven processing output(s) by stage
+            name (``contract``, ``calculations``, ``quality_metrics``...): the generic
+            report (``docs/insights.md``). The params that differ from their defaults
+            count as set.
 
     Returns:
         ``{"insights", "summary", "markdown", "charts", "warnings"}``.
     """
     params = params or InsightsParams()
+    if processing:
+        given = [f.name for f in dataclasses.fields(params) if getattr(params, f.name) != f.default]
+        table = build_table_report(frame, processing, params=params, given=given)
+        table_charts = render_table_charts(table)
+        return {
+            "insights": table.insights,
+            "summary": table.summary,
+            "markdown": render_table_markdown(table, charts=table_charts),
+            "charts": table_charts,
+            "warnings": table.warnings,
+        }
     report = build_report(frame, stats=stats or {}, params=params)
     charts = render_charts(report)
     return {

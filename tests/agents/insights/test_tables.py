@@ -14,6 +14,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
+from actorflow.agents.insights import InsightsParams, summarise
 from actorflow.cli._render import print_insights
 from actorflow.cli._results import ResultWriter
 from actorflow.contracts import (
@@ -27,6 +28,7 @@ from actorflow.contracts import (
 from tests.agents.insights.table_helpers import (
     insight,
     processed,
+    processing_output,
     run_insights,
     seed_campaigns,
     seed_customers,
@@ -470,3 +472,13 @@ def test_a_table_without_measures_counts_records_by_period() -> None:
         "In 2024-04, the number of records was 1, down 50.0% (1) from 2024-03 (2)."
     )
     assert "records_by_month.svg" in out["charts"]
+
+
+def test_summarise_gives_the_generic_report_without_a_runtime() -> None:
+    output = processing_output(_orders(), ORDERS)
+    records = output.pop("records")
+    found = summarise(records, processing={"process": output}, params=InsightsParams(top_n=2))
+    by_agent = run_insights(processed(_orders(), ORDERS), {"top_n": 2})
+    assert found["summary"] == by_agent["summary"]
+    assert found["markdown"] == by_agent["markdown"]
+    assert len(insight(found, "top_category")["data"]["groups"]) == 2
