@@ -5,6 +5,15 @@ Register it with ``runtime.register_agent("insights", InsightsAgent)`` and give 
 dependencies (stacked) and the processing ``stats`` they carry. Everything is computed
 locally and deterministically; money is exact Decimal throughout.
 
+Two reports, chosen by the processing output:
+
+- **any table** (the output carries a ``contract``: the contract-driven processing): the
+  generic report of ``docs/insights.md``, about the table's own fields: measures, rates
+  from the declared calculations (ratios of sums), dimensions, periods, outliers, data
+  quality. Its output has the same keys (``insights``, ``summary``, ``markdown``,
+  ``charts``, ``narrative``, ``warnings``); its summary is described there.
+- **revenue** (no ``contract``: the revenue pipeline), described below.
+
 Stage params (every field optional; unknown fields are errors)::
 
     top_n              values in the top lists and the top chart (5)
@@ -22,7 +31,10 @@ Stage params (every field optional; unknown fields are errors)::
     narrate            run the narrator: true, false, or absent (when one is configured)
     title              the report's title ("Revenue insights")
     inputs             dependencies whose records to summarise (default: those carrying
-                       processing stats if any does, else every one with records)
+                       processing stats or a contract if any does, else every one with
+                       records)
+    entity             any table: what a record is ("campaign"; default from the contract)
+    period             any table: auto (default), day, week, month, quarter or year
 
 The output (plain data: money as Decimal strings, so it freezes and JSON-encodes)::
 

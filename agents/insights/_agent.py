@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -19,6 +20,8 @@ from ._markdown import render_markdown
 from ._narrator import NarratorSettings, try_narrate
 from ._params import InsightsParams, parse_params
 from ._sentences import dimension_words
+from ._table_render import render_table_charts, render_table_markdown
+from ._table_report import TableReport, build_table_report
 
 
 def render_charts(report: Report) -> dict[str, str]:
@@ -40,18 +43,35 @@ def summarise(
     *,
     stats: Mapping[str, Mapping[str, Any]] | None = None,
     params: InsightsParams | None = None,
+    processing: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The insights agent's work without a runtime (and without the narrator).
 
     Args:
-        frame: processed records (``revenue`` as Decimal, ``month_year``, dimensions).
+        frame: processed records (``revenue`` as Decimal, ``month_year``, dimensions;
+            or any typed table with ``processing``).
         stats: processing stats by stage name, for the data-quality summary.
         params: what to compute; the defaults otherwise.
+        processing: for any table, the contract-driven processing output(s) by stage
+            name (``contract``, ``calculations``, ``quality_metrics``...): the generic
+            report (``docs/insights.md``). The params that differ from their defaults
+            count as set.
 
     Returns:
         ``{"insights", "summary", "markdown", "charts", "warnings"}``.
     """
     params = params or InsightsParams()
+    if processing:
+        given = [f.name for f in dataclasses.fields(params) if getattr(params, f.name) != f.default]
+        table = build_table_report(frame, processing, params=params, given=given)
+        table_charts = render_table_charts(table)
+        return {
+            "insights": table.insights,
+            "summary": table.summary,
+            "markdown": render_table_markdown(table, charts=table_charts),
+            "charts": table_charts,
+            "warnings": table.warnings,
+        }
     report = build_report(frame, stats=stats or {}, params=params)
     charts = render_charts(report)
     return {
@@ -75,12 +95,16 @@ class InsightsAgent(Agent):
 
     role: ClassVar[str] = "insights"
     description: ClassVar[str] = (
-        "Totals, revenue by month and by dimension, top N, period-over-period change, "
-        "robust outliers and a data-quality summary, as data, sentences, Markdown and SVG "
-        "charts; optionally narrated by a chat model"
+        "Totals and averages of every measure, rates over sums, breakdowns by dimension "
+        "with top N, by period with period-over-period change, robust outliers and a "
+        "data-quality summary of any business table (its contract says which field is "
+        "what), as data, sentences, Markdown and SVG charts; optionally narrated by a "
+        "chat model"
     )
     expertise: ClassVar[tuple[str, ...]] = (
         "totals",
+        "any business table",
+        "rates",
         "breakdowns",
         "top n",
         "period over period",
@@ -120,10 +144,28 @@ class InsightsAgent(Agent):
         )
         request.report_progress(0.1, plural(len(collected.records), "record"))
 
-        report = build_report(collected.records, stats=collected.stats, params=params, stage=stage)
+        # A processing output with a contract (any business table) gets the generic
+        # report; the revenue pipeline's output (no contract) keeps the revenue report.
+        report: Report | TableReport
+        if collected.processing:
+            report = build_table_report(
+                collected.records,
+                collected.processing,
+                params=params,
+                given=tuple(request.params),
+                stage=stage,
+            )
+        else:
+            report = build_report(
+                collected.records, stats=collected.stats, params=params, stage=stage
+            )
         request.report_progress(0.4, plural(len(report.insights), "insight"))
         request.raise_if_cancelled()
-        charts = render_charts(report)
+        charts = (
+            render_table_charts(report)
+            if isinstance(report, TableReport)
+            else render_charts(report)
+        )
         request.report_progress(0.7, plural(len(charts), "chart"))
         request.raise_if_cancelled()
 
@@ -144,10 +186,16 @@ class InsightsAgent(Agent):
             model = settings.model or ""
             if problem:
                 warnings.append(problem)
+        if isinstance(report, TableReport):
+            markdown = render_table_markdown(
+                report, charts=charts, narrative=narrative, model=model
+            )
+        else:
+            markdown = render_markdown(report, charts=charts, narrative=narrative, model=model)
         return {
             "insights": report.insights,
             "summary": report.summary,
-            "markdown": render_markdown(report, charts=charts, narrative=narrative, model=model),
+            "markdown": markdown,
             "charts": charts,
             "narrative": narrative,
             "warnings": warnings,

@@ -1,4 +1,4 @@
-"""SVG charts drawn with matplotlib: revenue by month, and the top N of a dimension.
+"""SVG charts drawn with matplotlib: revenue by month, the top N of a dimension, a line by period.
 
 matplotlib is imported on first use, or when the agent's actor starts
 (:func:`load_matplotlib`: it takes a few hundred milliseconds), and driven through its
@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Sequence
+from decimal import Decimal
 from html import escape
 from typing import Any
 
@@ -98,8 +99,15 @@ def revenue_by_month_svg(periods: Sequence[Period], *, title: str = "Revenue by 
     return _render(draw, title)
 
 
-def top_svg(groups: Sequence[Group], *, title: str) -> str:
-    """A horizontal bar per value, the largest at the top, each labelled with its amount."""
+def top_svg(
+    groups: Sequence[Group],
+    *,
+    title: str,
+    axis_label: str = "Revenue",
+    value_labels: Sequence[str] | None = None,
+) -> str:
+    """A horizontal bar per value, the largest at the top, each labelled with its amount
+    (``value_labels``, in the groups' order; money with two places by default)."""
 
     def draw(figure: Any) -> None:
         ax = figure.add_subplot()
@@ -107,10 +115,36 @@ def top_svg(groups: Sequence[Group], *, title: str) -> str:
         positions = range(len(ordered))
         bars = ax.barh(positions, [float(g.revenue) for g in ordered], color=_BAR)
         ax.set_yticks(positions, [label(g.value) for g in ordered])
-        ax.bar_label(bars, labels=[money_text(g.revenue) for g in ordered], padding=3)
+        texts = (
+            list(value_labels)
+            if value_labels is not None
+            else [money_text(g.revenue) for g in groups]
+        )
+        ax.bar_label(bars, labels=list(reversed(texts)), padding=3)
         ax.set_title(title)
-        ax.set_xlabel("Revenue")
+        ax.set_xlabel(axis_label)
         _money_axis(ax.xaxis)
         ax.margins(x=0.15)
+
+    return _render(draw, title)
+
+
+def line_svg(
+    labels: Sequence[str], values: Sequence[Decimal], *, title: str, axis_label: str
+) -> str:
+    """A line with a marker per period, in the order given (oldest first)."""
+
+    def draw(figure: Any) -> None:
+        ax = figure.add_subplot()
+        # Drawing coordinates only: the exact figures are in the tables and the data.
+        heights = [float(v) for v in values]
+        ax.plot(range(len(labels)), heights, color=_BAR, marker="o")
+        ax.set_xticks(range(len(labels)), labels, rotation=90 if len(labels) > 12 else 0)
+        ax.set_title(title)
+        ax.set_ylabel(axis_label)
+        if heights and max(abs(h) for h in heights) >= 10:
+            _money_axis(ax.yaxis)
+        if not labels:
+            ax.text(0.5, 0.5, "no periods", ha="center", va="center", transform=ax.transAxes)
 
     return _render(draw, title)

@@ -29,11 +29,27 @@ class InsightsInput:
             any of them is).
         stats: the ``stats`` of each dependency output that has them, by stage.
         warnings: dependencies that failed or had no records.
+        processing: of each summarised dependency whose output carries a ``contract``
+            (the contract-driven processing), its ``contract``, ``calculations``,
+            ``quality_metrics``, ``field_quality``, ``findings`` and ``contract_source``
+            as plain data, by stage. Empty for the revenue pipeline's output.
     """
 
     records: Records
     stats: dict[str, dict[str, Any]] = field(default_factory=dict)
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    processing: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+#: What the generic insights read from a contract-driven processing output.
+PROCESSING_KEYS = (
+    "contract",
+    "contract_source",
+    "calculations",
+    "quality_metrics",
+    "field_quality",
+    "findings",
+)
 
 
 def collect_input(
@@ -52,7 +68,7 @@ def collect_input(
         inputs: the dependencies whose records to summarise. By default those whose
             output carries processing ``stats`` if any does (so a stage depending on both
             the extraction and the processing does not count every record twice), else
-            every one with records.
+            every one with records. An output with a ``contract`` counts as processed too.
 
     Raises:
         DataValidationError: an unknown name in ``inputs``, or no records at all.
@@ -71,13 +87,19 @@ def collect_input(
             found[name] = records
         if isinstance(output, Mapping) and isinstance(output.get("stats"), Mapping):
             collected.stats[name] = thaw(output["stats"])
+        if isinstance(output, Mapping) and isinstance(output.get("contract"), Mapping):
+            collected.processing[name] = {
+                key: thaw(output[key]) for key in PROCESSING_KEYS if key in output
+            }
+    processed = {*collected.stats, *collected.processing}
     if inputs is not None:
         chosen = [n for n in inputs if n in found]
-    elif any(n in collected.stats for n in found):
-        chosen = [n for n in found if n in collected.stats]
+    elif any(n in processed for n in found):
+        chosen = [n for n in found if n in processed]
     else:
         chosen = list(found)
     collected.stats = {n: s for n, s in collected.stats.items() if n in chosen}
+    collected.processing = {n: p for n, p in collected.processing.items() if n in chosen}
     if not chosen:
         raise DataValidationError(
             f"stage {stage!r} has no records to summarise: none of its dependencies "

@@ -61,7 +61,7 @@ def _median_of_sorted(values: pl.Series) -> int:
 def find_outliers(
     frame: pl.DataFrame | Table, value: str, *, threshold: float = 3.5, limit: int = 10
 ) -> Outliers:
-    """Score every record's ``value`` (a ``Decimal(38, 2)`` column) and keep the outliers.
+    """Score every record's ``value`` (a Decimal column, of any scale) and keep the outliers.
 
     Args:
         frame: the records; rows whose value is null are not scored.
@@ -72,7 +72,11 @@ def find_outliers(
     table = frame if isinstance(frame, Table) else Table.of(frame)
     # The exact median needs the money column whole; of the other columns only the
     # rows listed are read.
-    cents = table.collect(table.query.select(value)).to_series().to_physical()
+    column = table.collect(table.query.select(value)).to_series()
+    # Whole units of the column's last place (cents for money): exact integers.
+    dtype = column.dtype
+    unit = 10 ** (dtype.scale or 0) if isinstance(dtype, pl.Decimal) else 1
+    cents = column.to_physical()
     present = cents.drop_nulls().sort()
     empty = pl.DataFrame(schema=table.schema).with_columns(pl.lit(None, pl.Float64).alias("z"))
     if present.len() == 0:
@@ -83,8 +87,8 @@ def find_outliers(
         present.to_frame().select((pl.col(value) * two - pl.lit(median2, pl.Int128)).abs())
     ).to_series()
     mad2 = _median_of_sorted(deviations2.sort())  # twice the doubled MAD: 4 * MAD cents
-    median = Decimal(median2) / 200
-    mad = Decimal(mad2) / 400
+    median = Decimal(median2) / (2 * unit)
+    mad = Decimal(mad2) / (4 * unit)
     if mad2:
         scale, spread = "mad", mad2 / 2 / _CONSISTENCY  # doubled cents, like the deviations
     else:

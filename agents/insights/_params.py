@@ -25,7 +25,11 @@ _KEYS = (
     "narrate",
     "title",
     "inputs",
+    "entity",
+    "period",
 )
+#: Period units of the generic insights; ``auto`` picks one from the dates' span.
+PERIOD_UNITS = ("auto", "day", "week", "month", "quarter", "year")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -48,6 +52,11 @@ class InsightsParams:
         title: the Markdown report's title.
         inputs: the dependencies whose records to summarise (None: the processed ones,
             else every one with records).
+        entity: generic tables: what one record is, singular (``campaign``); None
+            derives it from the contract (see :mod:`actorflow.agents.insights`).
+        period: generic tables: the period unit of the time breakdown, one of
+            ``PERIOD_UNITS`` (``auto``: month, or week/day for data spanning less than
+            two months).
     """
 
     top_n: int = 5
@@ -63,6 +72,8 @@ class InsightsParams:
     narrate: bool | None = None
     title: str = "Revenue insights"
     inputs: tuple[str, ...] | None = None
+    entity: str | None = None
+    period: str = "auto"
 
 
 def _invalid(stage: str, field: str, message: str) -> WorkflowValidationError:
@@ -91,6 +102,13 @@ def _flag(value: object, *, stage: str, field: str) -> bool:
     if not isinstance(value, bool):
         raise _invalid(stage, field, f"must be true or false, got {value!r}")
     return value
+
+
+def _check_period(params: Mapping[str, Any], *, stage: str) -> None:
+    if "period" in params and params["period"] not in PERIOD_UNITS:
+        raise _invalid(
+            stage, "period", f"must be one of {list(PERIOD_UNITS)}, got {params['period']!r}"
+        )
 
 
 def parse_params(params: Mapping[str, Any], *, stage: str) -> InsightsParams:
@@ -124,7 +142,16 @@ def parse_params(params: Mapping[str, Any], *, stage: str) -> InsightsParams:
     for field in ("dimensions", "inputs"):
         if field in params:
             values[field] = _names(params[field], stage=stage, field=field)
-    for field in ("value_field", "period_field", "date_field", "id_field", "title"):
+    _check_period(params, stage=stage)
+    for field in (
+        "value_field",
+        "period_field",
+        "date_field",
+        "id_field",
+        "title",
+        "entity",
+        "period",
+    ):
         if field in params:
             values[field] = _text(params[field], stage=stage, field=field)
     if "outlier_threshold" in params:

@@ -13,15 +13,17 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from actorflow import Runtime
+from actorflow import Runtime, StageRequest
 from actorflow.agents.insights import (
     InsightsAgent,
     NarratorError,
     NarratorSettings,
     narrate,
 )
-from actorflow.contracts import thaw
+from actorflow.contracts import StageSpec, thaw
 from tests.agents.insights.insights_helpers import messy_csvs, register, revenue_workflow
+from tests.agents.insights.table_helpers import processed, typed_frame
+from tests.agents.insights.test_tables import ORDER_ROWS, ORDERS
 
 STORY = "Revenue held up well this month."
 INSIGHTS = [{"kind": "totals", "sentence": "Total revenue is 1.00.", "data": {"total": "1.00"}}]
@@ -184,3 +186,24 @@ async def test_the_narrator_is_off_by_default_and_a_stage_can_turn_it_off(
     result = await runtime.arun(revenue_workflow(csvs))
     assert thaw(result.output("insights"))["narrative"] == STORY
     assert len(chat_server.requests) == 1
+
+
+async def test_the_narrator_gets_a_generic_tables_structured_insights(
+    chat_server: ChatServer,
+) -> None:
+    keys = ["order_id", "order_date", "customer", "category", "amount", "quantity", "country"]
+    frame = typed_frame([dict(zip(keys, r, strict=True)) for r in ORDER_ROWS], ORDERS)
+    settings = NarratorSettings(url=f"{chat_server.url}/ok/v1", model="tiny")
+    request = StageRequest.of(
+        StageSpec(name="insights", agent="insights", depends_on=("process",)),
+        dependencies={"process": processed(frame, ORDERS)},
+    )
+    output = await InsightsAgent(narrator=settings).perform(request)
+    assert output["narrative"] == STORY
+    assert "## Narrative" in output["markdown"]
+    (body,) = chat_server.requests
+    facts = json.loads(body["messages"][1]["content"])
+    sent = [(i["kind"], i["sentence"]) for i in facts["insights"]]
+    assert sent == [(i["kind"], i["sentence"]) for i in output["insights"]]
+    assert "top_category" in dict(sent)
+    assert facts["title"] == "Insights on amount"
