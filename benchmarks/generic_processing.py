@@ -38,9 +38,9 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
     frame = pl.DataFrame(
         {
             "order_id": [f"ORD-{i:08d}" for i in range(rows)],
-            "order_date": pl.date_range(
-                pl.date(2023, 1, 1), pl.date(2024, 12, 31), eager=True
-            ).sample(rows, with_replacement=True, seed=seed).dt.strftime("%Y-%m-%d"),
+            "order_date": pl.date_range(pl.date(2023, 1, 1), pl.date(2024, 12, 31), eager=True)
+            .sample(rows, with_replacement=True, seed=seed)
+            .dt.strftime("%Y-%m-%d"),
             "customer": [f"customer {i}" for i in rng.integers(0, 50_000, rows)],
             "category": [CATEGORIES[i] for i in rng.integers(0, len(CATEGORIES), rows)],
             "amount": amount,

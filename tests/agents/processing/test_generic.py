@@ -251,3 +251,15 @@ def test_awkward_tables_give_clear_results(frame: pl.DataFrame) -> None:
     accounted(out, frame.height)
     assert len(out["records"]) == frame.height
     assert set(out["field_quality"]) == set(out["records"].columns)
+
+
+def test_a_declared_contract_of_1000_required_fields_rejects_by_the_first_broken_rule() -> None:
+    frame = pl.DataFrame({f"c{i}": [str(i), "", "x"] for i in range(1000)})
+    fields = [{"name": f"c{i}", "type": "integer", "required": True} for i in range(1000)]
+    out = process_table(frame, task="clean", params={"contract": {"fields": fields}})
+    accounted(out, 3)
+    assert out["records"].frame.row(0) == tuple(range(1000))
+    assert out["rejects"].frame.select("rule", "reason").rows() == [
+        ("required", "missing required field 'c0'"),
+        ("type", "field 'c0': 'x' is not an integer value"),
+    ]
