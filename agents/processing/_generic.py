@@ -117,6 +117,21 @@ def _calculations(
     return checked, expressions
 
 
+def _unparsed_warnings(outcome: ContractOutcome) -> list[dict[str, Any]]:
+    """Unparsed optional values kept as null, as warning entries (as the extractor's)."""
+    return [
+        {
+            "kind": f"{name}: unparsed",
+            "operation": "cleaning",
+            "field": name,
+            "count": quality["unparsed"],
+            "message": f"{quality['unparsed']} record(s): {name} is not of its type; kept as null",
+        }
+        for name, quality in outcome.field_quality.items()
+        if quality["unparsed"] and quality["action"] == "kept as null"
+    ]
+
+
 def _quality(
     outcome: ContractOutcome,
     contract: TableContract,
@@ -124,6 +139,7 @@ def _quality(
     records_in: int,
     zero_divisions: int,
     duration_s: float,
+    operations: int,
 ) -> dict[str, Any]:
     out = outcome.records.height
     rejected = outcome.rejects.height
@@ -141,6 +157,9 @@ def _quality(
         "data_retention_rate": out / records_in if records_in else 0.0,
         "processing_efficiency": max(0.0, 1 - issues / records_in) if records_in else 0.0,
         "quality_score": sum(checks) / 3,
+        # As the seed counts them: every operation that ran reported its stats.
+        "operations_successful": operations,
+        "total_operations": operations,
         "issues": issues,
         "clean_rate": outcome.clean_count / records_in if records_in else 1.0,
         # Throughput: timing-dependent, unlike the other metrics.
@@ -222,6 +241,7 @@ def process_generic(
         records_in=frame.height,
         zero_divisions=zero_divisions,
         duration_s=duration,
+        operations=len(plan.operations),
     )
     stats = {
         "pipeline": "contract",
@@ -230,7 +250,7 @@ def process_generic(
         "implied": dict(plan.implied),
         "inputs": dict(inputs),
         "rejected": dict(outcome.rejected),
-        "warnings": list(input_warnings),
+        "warnings": [*input_warnings, *_unparsed_warnings(outcome)],
         "quality": {
             "input_count": frame.height,
             "output_count": kept.height,

@@ -184,6 +184,8 @@ def test_a_declared_contract_rejects_with_the_rule_field_and_value() -> None:
     assert rejects[None] == ("required", "missing required field 'order_id'")
     assert out["field_quality"]["note"] == {"missing": 2, "unparsed": 2, "action": "kept as null"}
     assert out["field_quality"]["amount"]["action"] == "rejected"
+    warnings = [(w["field"], w["count"]) for w in out["stats"]["warnings"]]
+    assert warnings == [("note", 2)]
     assert out["quality_metrics"]["data_retention_rate"] == pytest.approx(1 / 6)
 
 
