@@ -82,11 +82,15 @@ class ProcessingAgent(Agent):
             rule_kinds=[r.kind for r in params.rules] if params.named_rules else (),
         )
 
+        def by_contract(columns: Sequence[str]) -> bool:
+            return choose_pipeline(request.params, request.input, columns) == "contract"
+
         def text_fields(columns: Sequence[str]) -> Sequence[str]:
-            # The contract-driven path parses every column from its text.
-            if choose_pipeline(request.params, request.input, columns) == "contract":
-                return columns
-            return string_fields(plan, params.roles, columns)
+            return () if by_contract(columns) else string_fields(plan, params.roles, columns)
+
+        def no_floats(columns: Sequence[str]) -> Sequence[str]:
+            # The contract-driven path reads every other type as text.
+            return columns if by_contract(columns) else ()
 
         collected = collect_records(
             request.dependencies,
@@ -94,6 +98,7 @@ class ProcessingAgent(Agent):
             stage=stage,
             inputs=params.inputs,
             string_fields=text_fields,
+            float_fields=no_floats,
         )
         records = collected.records
         total = len(records)

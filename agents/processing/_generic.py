@@ -21,6 +21,7 @@ or ``name``). Today's measures are ``clean_rate`` and ``records_per_s``.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -58,6 +59,27 @@ def field_types(contract: TableContract) -> dict[str, FieldType]:
     return {
         s.name: FieldType(s.type, s.scale if s.type in _TYPED else None) for s in contract.fields
     }
+
+
+def as_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every column as text, the way the extractor reads values: numbers, booleans and
+    dates in their usual form, lists and objects as JSON."""
+    changes = []
+    for name, dtype in frame.schema.items():
+        if dtype in (pl.String, pl.Null):
+            continue
+        if dtype.is_nested():
+            column = frame.get_column(name)
+            changes.append(
+                pl.Series(
+                    name,
+                    [None if v is None else json.dumps(v, default=str) for v in column.to_list()],
+                    pl.String,
+                )
+            )
+        else:
+            changes.append(frame.get_column(name).cast(pl.String))
+    return frame.with_columns(changes) if changes else frame
 
 
 def _finding(item: Finding) -> dict[str, Any]:
@@ -186,7 +208,7 @@ def process_generic(
             fit an inferred contract.
         WorkflowValidationError: the calculations do not fit the declared contract.
     """
-    frame = records.frame
+    frame = as_text(records.frame)
     used, mapping, findings, source = _contract_of(frame, contract)
     try:
         outcome = process_by_contract(

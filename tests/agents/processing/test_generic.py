@@ -265,3 +265,17 @@ def test_a_declared_contract_of_1000_required_fields_rejects_by_the_first_broken
         ("required", "missing required field 'c0'"),
         ("type", "field 'c0': 'x' is not an integer value"),
     ]
+
+
+def test_columns_that_are_not_text_are_read_as_text_except_floats() -> None:
+    frame = pl.DataFrame(
+        {"n": [1, 2], "ok": [True, False], "tags": [["a"], ["b", "c"]], "meta": [{"k": 1}, None]}
+    )
+    out = process_table(frame, task="clean")
+    records = out["records"].frame
+    assert records["n"].to_list() == [1, 2]
+    assert records.schema["n"] == pl.Int64
+    assert records["tags"].to_list() == ['["a"]', '["b", "c"]']
+    assert len(out["rejects"]) == 0
+    with pytest.raises(DataValidationError, match=r"'price' in the records of 'load' is Float64"):
+        process_table(pl.DataFrame({"price": [1.5]}), task="clean")
