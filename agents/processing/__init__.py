@@ -1,4 +1,19 @@
-"""The processing agent (``processor``): the revenue rules applied to a stage's records.
+"""The processing agent (``processor``): any business table, cleaned by its contract.
+
+Two pipelines, chosen per stage by one rule (:mod:`._switch`): a stage that declares
+``params.contract`` or ``params.calculations`` runs the contract-driven path; one given
+revenue configuration (``params.roles``/``params.rules``, or ``validation_rules`` setting
+``min_revenue``/``max_revenue``) or records with the revenue example's ``podcast_name``
+runs the revenue rules below; every other table runs the contract-driven path with the
+contract inferred from its values. The contract-driven path and its output (typed
+``records``, ``rejects`` with ``rule``/``reason``, ``contract``, ``contract_toml``,
+``contract_source``, ``findings``, ``quality_metrics``, ``field_quality``,
+``calculations``) are described in :mod:`._generic` and :mod:`._by_contract`; its params
+are ``contract`` (a table contract) and ``calculations`` (``name = "expression"`` or
+``name = {expr = ..., scale = ...}``, checked before the run against a declared
+contract), plus ``operations`` and ``inputs`` as below.
+
+The revenue rules:
 
 Register it with ``runtime.register_agent("processor", ProcessingAgent)`` (or
 ``functools.partial(ProcessingAgent, rules=my_rule_set)`` to offer your own rules) and

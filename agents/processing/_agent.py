@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from actorflow.actors import Agent, StageRequest
+from actorflow.agents.expressions import check_calculations
 from actorflow.agents.rules import FieldRoles, Rule, RuleSet
 
+from ._generic import field_types, process_generic
 from ._inputs import collect_records
 from ._operations import plan_operations
 from ._params import parse_params
 from ._process import process_records, string_fields
 from ._report import build_stats, operation_message
+from ._switch import choose_pipeline
 
 # Progress shares: reading the dependencies' records is quick, the one fused query is the
 # work, and the per-operation reports follow it.
@@ -60,7 +63,9 @@ class ProcessingAgent(Agent):
         """Operations, roles, rules and limits, checked before the run. What depends on
         the run's input (its ``validation_rules``, ``processing_month``) is checked when
         the stage runs."""
-        parse_params(params, {}, stage=stage, registry=self.rules, roles=self.roles)
+        parsed = parse_params(params, {}, stage=stage, registry=self.rules, roles=self.roles)
+        if parsed.contract is not None and parsed.calculations:
+            check_calculations(stage, parsed.calculations, field_types(parsed.contract))
 
     def perform(self, request: StageRequest) -> dict[str, Any]:
         """Process the dependencies' records; see :mod:`actorflow.agents.processing`."""
@@ -76,12 +81,24 @@ class ProcessingAgent(Agent):
             input_has_validation_rules=params.input_has_validation_rules,
             rule_kinds=[r.kind for r in params.rules] if params.named_rules else (),
         )
+
+        def by_contract(columns: Sequence[str]) -> bool:
+            return choose_pipeline(request.params, request.input, columns) == "contract"
+
+        def text_fields(columns: Sequence[str]) -> Sequence[str]:
+            return () if by_contract(columns) else string_fields(plan, params.roles, columns)
+
+        def no_floats(columns: Sequence[str]) -> Sequence[str]:
+            # The contract-driven path reads every other type as text.
+            return columns if by_contract(columns) else ()
+
         collected = collect_records(
             request.dependencies,
             request.stage.depends_on,
             stage=stage,
             inputs=params.inputs,
-            string_fields=lambda columns: string_fields(plan, params.roles, columns),
+            string_fields=text_fields,
+            float_fields=no_floats,
         )
         records = collected.records
         total = len(records)
@@ -90,6 +107,18 @@ class ProcessingAgent(Agent):
             _COLLECTED, f"{total} records ({sources}): {', '.join(plan.operations)}"
         )
         request.raise_if_cancelled()
+        if choose_pipeline(request.params, request.input, records.columns) == "contract":
+            return process_generic(
+                records,
+                plan,
+                contract=params.contract,
+                calculations=params.calculations,
+                task=request.task,
+                stage=stage,
+                inputs=collected.counts,
+                input_warnings=collected.warnings,
+                started=started,
+            )
 
         def slice_done(rows: int) -> None:
             # Only records on disk are processed in steps worth reporting.

@@ -40,11 +40,18 @@ class CollectedRecords:
 
 
 def _check_types(
-    schema: Mapping[str, pl.DataType], fields: Iterable[str], *, stage: str, origin: str
+    schema: Mapping[str, pl.DataType],
+    fields: Iterable[str],
+    *,
+    stage: str,
+    origin: str,
+    only_floats: bool = False,
 ) -> None:
     for name in fields:
         dtype = schema.get(name)
         if dtype is None or dtype in (pl.String, pl.Null):
+            continue
+        if only_floats and not dtype.is_float():
             continue
         hint = "money is never a float; " if dtype.is_float() else ""
         raise DataValidationError(
@@ -61,6 +68,7 @@ def collect_records(
     stage: str,
     inputs: Sequence[str] | None,
     string_fields: StringFields,
+    float_fields: StringFields | None = None,
 ) -> CollectedRecords:
     """Stack the records of a stage's dependencies.
 
@@ -70,6 +78,8 @@ def collect_records(
         stage: this stage's name, for messages.
         inputs: the dependencies to take records from (None: every one that has some).
         string_fields: which columns must be strings for the chosen operations.
+        float_fields: which columns must not be floats (money is never a float); other
+            types there are read as text by the caller.
 
     Raises:
         DataValidationError: an unknown or record-less input, a column of the wrong type
@@ -93,6 +103,14 @@ def collect_records(
                 )
             continue
         _check_types(records.schema, string_fields(records.columns), stage=stage, origin=name)
+        if float_fields is not None:
+            _check_types(
+                records.schema,
+                float_fields(records.columns),
+                stage=stage,
+                origin=name,
+                only_floats=True,
+            )
         collected.counts[name] = len(records)
         parts.append(records)
     if not parts:

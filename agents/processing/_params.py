@@ -7,8 +7,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
+from actorflow.agents.expressions import Calculation, parse_calculations
 from actorflow.agents.rules import SLICE_ROWS, FieldRoles, Rule, RuleSet, ValidationRules
-from actorflow.contracts import DataValidationError, Problem, WorkflowValidationError
+from actorflow.contracts import (
+    DataValidationError,
+    Problem,
+    TableContract,
+    WorkflowValidationError,
+)
 
 from ._operations import BASIC_VALIDATION, OPERATIONS
 
@@ -20,6 +26,8 @@ _KEYS = (
     "inputs",
     "processing_month",
     "slice_rows",
+    "contract",
+    "calculations",
 )
 _ROLE_TUPLES = frozenset({"money", "money_suffixes", "dates", "date_suffixes", "names", "currency"})
 _ROLE_NAMES = frozenset({"id", "revenue", "impressions", "date"})
@@ -42,6 +50,8 @@ class ProcessingParams:
         processing_month: the run's ``YYYY-MM``, carried into the stats.
         slice_rows: the most rows processed at once (a longer table is processed a
             slice at a time; records on disk are read and written so too).
+        contract: the declared ``params.contract`` (None: inferred from the data).
+        calculations: the declared ``params.calculations``, in order.
     """
 
     operations: tuple[str, ...] | None
@@ -53,6 +63,16 @@ class ProcessingParams:
     inputs: tuple[str, ...] | None
     processing_month: str | None
     slice_rows: int = SLICE_ROWS
+    contract: TableContract | None = None
+    calculations: tuple[Calculation, ...] = ()
+
+
+def _contract(value: object, *, stage: str) -> TableContract | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise _invalid(stage, "params.contract", f"must be a table of fields, got {value!r}")
+    return TableContract.from_mapping(value, stage=stage, where="params.contract")
 
 
 def _invalid(stage: str, field: str, message: str) -> WorkflowValidationError:
@@ -223,6 +243,12 @@ def parse_params(
             params.get("processing_month"), run_input.get("processing_month"), stage=stage
         ),
         slice_rows=_slice_rows(params.get("slice_rows", SLICE_ROWS), stage=stage),
+        contract=_contract(params.get("contract"), stage=stage),
+        calculations=(
+            ()
+            if params.get("calculations") is None
+            else parse_calculations(stage, params["calculations"])
+        ),
     )
 
 

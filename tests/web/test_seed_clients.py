@@ -21,6 +21,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -174,11 +175,10 @@ def test_the_seeds_level2_client_runs_unchanged(
     json.dumps(result, indent=2)  # main() prints it so: it must be plain JSON
     assert set(result) == {"extraction", "processing", "insights"}
     assert result["extraction"]["records"]["count"] == 2
-    # The processor's default rules want a podcast_name, which the seed's example lacks:
-    # the records are rejected, each with its reason, and the run completes.
-    rejects = result["processing"]["rejects"]
-    assert rejects["count"] == 2
-    assert all("podcast_name" in row["reason"] for row in rejects["rows"])
+    # Processed by the contract inferred from the records: none is rejected.
+    assert result["processing"]["rejects"]["count"] == 0
+    assert result["processing"]["records"]["count"] == 2
+    assert result["processing"]["contract_source"] == "inferred"
     assert result["insights"]["summary"]["data_quality"]["input_count"] == 2
 
     # "Example 2: Process marketing data (async)".
@@ -350,3 +350,62 @@ def test_a_workflow_name_with_spaces_is_refused_naming_the_seeds_field(served: S
     )
     assert answer.status_code == 422
     assert answer.json()["error"]["field"] == "workflow_config.workflow_name"
+
+
+SEED_EXAMPLES = [
+    (
+        "Process and analyze financial revenue data",
+        {
+            "records": [
+                {"date": "2024-01-15", "revenue": "1500.75", "currency": "USD"},
+                {"date": "2024-01-16", "revenue": "1200.50", "currency": "USD"},
+            ]
+        },
+        {"revenue": "2701.25"},
+    ),
+    (
+        "Analyze marketing campaign performance",
+        {
+            "campaigns": [
+                {"name": "Campaign A", "impressions": 10000, "clicks": 150, "spend": 500},
+                {"name": "Campaign B", "impressions": 8000, "clicks": 120, "spend": 400},
+            ]
+        },
+        {"impressions": "18000", "clicks": "270", "spend": "900"},
+    ),
+    (
+        "Process customer data and generate insights",
+        {
+            "customers": [
+                {"id": 1, "name": "John Doe", "purchases": 5, "total_spent": 250.50},
+                {"id": 2, "name": "Jane Smith", "purchases": 3, "total_spent": 180.25},
+            ]
+        },
+        {"purchases": "8", "total_spent": "430.75"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("task", "input_data", "totals"), SEED_EXAMPLES)
+def test_the_seeds_api_examples_are_processed_by_their_contracts(
+    served: Served, task: str, input_data: dict[str, Any], totals: dict[str, str]
+) -> None:
+    answer = requests.post(
+        f"{served.url}/v1/workflows/execute",
+        json={"task": task, "input_data": input_data},
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    final = wait_done(served.url, answer.json()["workflow_id"])
+    # The processing stage's own result (the insights engineer checks the insights).
+    stages = {s["name"]: s for s in final["stages"]}
+    assert stages["processing"]["status"] in ("succeeded", "completed"), final
+    processing = final["results"]["processing"]
+    assert processing["rejects"]["count"] == 0
+    assert processing["contract_source"] == "inferred"
+    assert processing["quality_metrics"]["data_retention_rate"] == 1.0
+    rows = processing["records"]["rows"]
+    for name, total in totals.items():
+        assert sum(Decimal(str(row[name])) for row in rows) == Decimal(total), name
+    if "clicks" in totals:
+        assert processing["calculations"]["ctr"]["expression"] == "clicks / impressions"

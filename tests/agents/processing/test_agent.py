@@ -300,13 +300,17 @@ def test_a_float_revenue_fails_the_stage_naming_the_field_and_is_not_retried(
 
 
 def test_a_missing_money_column_fails_the_stage_naming_the_field(runtime: Runtime) -> None:
+    # Revenue roles choose the revenue pipeline (a table without them is processed by
+    # its contract: tests/agents/processing/test_generic.py).
     runtime.register_agent("table", TableAgent)
     runtime.register_agent("processor", ProcessingAgent)
+    process = {"name": "process", "agent": "processor", "depends_on": ["load"], "task": "clean",
+               "params": {"roles": {"money": ["revenue"]}}}  # fmt: skip
     wf = {
         "name": "no-money",
         "stages": [
             {"name": "load", "agent": "table", "params": {"rows": [{"id": "1", "amount": "2"}]}},
-            {"name": "process", "agent": "processor", "depends_on": ["load"], "task": "clean"},
+            process,
         ],
     }
     result = runtime.run(wf, timeout=30)
