@@ -177,9 +177,18 @@ def _dimensions(table: Table, plan: Plan) -> list[str]:
         return list(plan.candidates)
     distinct = distinct_counts(table, plan.candidates)
     roles = {s.name: s.role for s in plan.contract.fields}
-    kept = [d for d in plan.candidates if roles.get(d) == "dimension" and distinct[d] >= 1]
-    if not kept:  # labels stand in only for a table without dimensions
-        kept = [d for d in plan.candidates if 1 <= distinct[d] <= LABEL_MAX_DISTINCT]
+    dimensions = [d for d in plan.candidates if roles.get(d) == "dimension" and distinct[d] >= 1]
+    # A field with one value breaks nothing down (an extract's single source label): the
+    # dimensions with several values come first, then labels, then single-valued ones.
+    kept = [d for d in dimensions if distinct[d] >= 2]
+    if not kept:  # labels stand in only for a table without such dimensions
+        kept = [
+            d
+            for d in plan.candidates
+            if roles.get(d) != "dimension" and 2 <= distinct[d] <= LABEL_MAX_DISTINCT
+        ]
+    if not kept:
+        kept = dimensions
     return kept[:MAX_DIMENSIONS]
 
 

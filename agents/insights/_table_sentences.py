@@ -61,7 +61,8 @@ def totals_sentence(count: int, main: MeasureTotal | None, entity: tuple[str, st
     head = f"Total {name} is {number_text(main.total, places)} across {count_of(count, entity)}"
     avg = f"{number_text(main.average, max(places, 2))} per {entity[0]} on average"
     missing = count - main.count
-    tail = f"; {count_of(missing, entity)} without a {name}" if missing else ""
+    article = "an" if name[:1].lower() in "aeiou" else "a"
+    tail = f"; {count_of(missing, entity)} without {article} {name}" if missing else ""
     return f"{head} ({avg}{tail})."
 
 

@@ -482,3 +482,22 @@ def test_summarise_gives_the_generic_report_without_a_runtime() -> None:
     assert found["summary"] == by_agent["summary"]
     assert found["markdown"] == by_agent["markdown"]
     assert len(insight(found, "top_category")["data"]["groups"]) == 2
+
+
+def test_a_dimension_of_one_value_gives_way_to_those_that_break_the_table_down() -> None:
+    # The extractor's source label is one value for a one-source extract: no breakdown.
+    contract = TableContract(
+        fields=[*ORDERS.fields, FieldSpec(name="source", type="category")], key=("order_id",)
+    )
+    frame = _orders().with_columns(source=pl.lit("sales"))
+    out = run_insights(processed(frame, contract), {"top_n": 3})
+    assert "source" not in out["summary"]["dimensions"]
+    assert set(out["summary"]["dimensions"]) == {"category", "country"}
+
+
+def test_a_measure_named_with_a_vowel_takes_an() -> None:
+    frame = _orders().with_columns(
+        amount=pl.when(pl.col("order_id") == "o1").then(None).otherwise(pl.col("amount"))
+    )
+    sentence = insight(run_insights(processed(frame, ORDERS)), "totals")["sentence"]
+    assert "1 order without an amount" in sentence
