@@ -179,7 +179,10 @@ def test_the_seeds_level2_client_runs_unchanged(
     assert result["processing"]["rejects"]["count"] == 0
     assert result["processing"]["records"]["count"] == 2
     assert result["processing"]["contract_source"] == "inferred"
-    assert result["insights"]["summary"]["data_quality"]["input_count"] == 2
+    # The generic insights of an inferred contract: the seed's own total.
+    assert result["insights"]["summary"]["data_quality"]["records_in"] == 2
+    totals = [i for i in result["insights"]["insights"] if i["kind"] == "totals"]
+    assert totals and "2,701.25" in totals[0]["sentence"], totals
 
     # "Example 2: Process marketing data (async)".
     marketing_data = {
