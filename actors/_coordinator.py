@@ -186,7 +186,7 @@ class Coordinator(pykka.ThreadingActor):
         # Reused stages (a resumed run) were never started here: each gets its one
         # terminal event and no StageStarted.
         for state in run.reused:
-            self._emit_finished(run, state)
+            self._emit_finished(run, state, reused=True)
             run.release_after(state)
         if run.all_terminal:
             self._end_run(run, "completed", None)
@@ -340,7 +340,7 @@ class Coordinator(pykka.ThreadingActor):
         if self._on_outcome is not None:
             self._on_outcome(run.run_id, outcome)
 
-    def _emit_finished(self, run: Run, state: StageState) -> None:
+    def _emit_finished(self, run: Run, state: StageState, *, reused: bool = False) -> None:
         self._hub.emit(
             StageFinished,
             run.run_id,
@@ -350,6 +350,7 @@ class Coordinator(pykka.ThreadingActor):
             attempts=state.attempt,
             duration_s=(state.outcome.duration_s if state.outcome else 0.0),
             error=state.error,
+            reused=reused,
         )
 
     def _on_timeout(self, message: AttemptTimedOut) -> None:

@@ -59,6 +59,9 @@ class StageFinished(Event, tag="stage_finished", frozen=True, kw_only=True):
     attempts: int
     duration_s: float
     error: ErrorInfo | None = None
+    #: its outcome was taken over from an earlier run (a retry) or session (a resumed
+    #: run) instead of being performed again.
+    reused: bool = False
 
 
 class RunFinished(Event, tag="run_finished", frozen=True, kw_only=True):

@@ -33,6 +33,7 @@ from actorflow.contracts import (
 
 from ._connect import write_transaction
 from ._outputs import CONTEXT_KEY, INPUT_KEY, OutputFiles, StoredValue
+from ._retry import link
 
 _encoder = msgspec.json.Encoder()
 SPEC_KEY = "@spec"
@@ -47,6 +48,9 @@ class Submitted:
     input: FrozenMap
     context: FrozenMap
     at: float
+    #: the run this one retries, and the stages whose stored outputs it takes over.
+    retry_of: str | None = None
+    reused: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,6 +239,8 @@ class Journal:
             """,
             [(fact.run_id, s.name, i, s.agent) for i, s in enumerate(fact.spec.stages)],
         )
+        if fact.retry_of is not None:
+            link(conn, fact.run_id, fact.retry_of, fact.reused)
 
     def _outcome(self, conn: sqlite3.Connection, fact: StageEnded, stored: StoredValue) -> None:
         o = fact.outcome

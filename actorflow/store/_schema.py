@@ -12,6 +12,8 @@ process is running a run, so another one can tell a crashed run from a live one)
 the indexes behind the stats queries.
 Version 3 added callbacks: a run's callback URL and, once the run ended, the body still
 to deliver, so a restart (or another process) finishes what a stopped one began.
+Version 4 added retries: the run a run retries (``runs.retry_of``) and which of its
+stages were taken over from that run instead of being run again (``stages.reused``).
 """
 
 from __future__ import annotations
@@ -153,7 +155,23 @@ def _v3_callbacks(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: Sequence[Migration] = (_v1_history, _v2_attempts_and_ownership, _v3_callbacks)
+def _v4_retries(conn: sqlite3.Connection) -> None:
+    _execute_script(
+        conn,
+        """
+        ALTER TABLE runs ADD COLUMN retry_of TEXT;          -- the run this one retries
+        CREATE INDEX runs_by_retry_of ON runs (retry_of) WHERE retry_of IS NOT NULL;
+        ALTER TABLE stages ADD COLUMN reused INTEGER NOT NULL DEFAULT 0;  -- 1: output taken over
+        """,
+    )
+
+
+MIGRATIONS: Sequence[Migration] = (
+    _v1_history,
+    _v2_attempts_and_ownership,
+    _v3_callbacks,
+    _v4_retries,
+)
 LATEST = len(MIGRATIONS)
 
 
