@@ -197,13 +197,20 @@ def get_run(conn: sqlite3.Connection, run_id: str) -> RunDetail | None:
         )
     )
     spec = freeze(msgspec.json.decode(row[-1])) if row[-1] else None
+    _, retries = retry_links(conn, run_id)
+    return RunDetail(run=_run(row[:-1]), spec=spec, stages=stages, events=events, retries=retries)
+
+
+def retry_links(conn: sqlite3.Connection, run_id: str) -> tuple[str | None, tuple[str, ...]]:
+    """The run ``run_id`` retries, and the runs retrying it, oldest first."""
+    row = conn.execute("SELECT retry_of FROM runs WHERE run_id = ?", (run_id,)).fetchone()
     retries = tuple(
         retry
         for (retry,) in conn.execute(
             "SELECT run_id FROM runs WHERE retry_of = ? ORDER BY started_at, rowid", (run_id,)
         )
     )
-    return RunDetail(run=_run(row[:-1]), spec=spec, stages=stages, events=events, retries=retries)
+    return (row[0] if row else None), retries
 
 
 def stage_output_row(

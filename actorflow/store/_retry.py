@@ -14,6 +14,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 from actorflow.contracts import (
     RUN_TERMINAL,
@@ -28,9 +29,21 @@ from actorflow.contracts import (
 from ._errors import StoreError
 from ._outputs import OutputFiles
 
+RetryProblem = Literal["unknown_run", "running", "unknown_stage", "not_recorded", "missing"]
+
 
 class RetryError(ActorflowError):
-    """A run cannot be retried; the message says which run and what is missing."""
+    """A run cannot be retried; the message says which run and what is missing.
+
+    Attributes:
+        problem: ``unknown_run``, ``running`` (still under way), ``unknown_stage`` (the
+            ``from_stage``), ``not_recorded`` (its workflow or input) or ``missing`` (a
+            stored output to take over is gone or unreadable).
+    """
+
+    def __init__(self, message: str, problem: RetryProblem) -> None:
+        super().__init__(message)
+        self.problem: RetryProblem = problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,32 +104,41 @@ def plan(
         (run_id,),
     ).fetchone()
     if row is None:
-        raise RetryError(f"cannot retry run {run_id!r}: no such run in the run store")
+        raise RetryError(
+            f"cannot retry run {run_id!r}: no such run in the run store", "unknown_run"
+        )
     status, spec_json, input_json, context_json = row
     if status not in RUN_TERMINAL:
         raise RetryError(
             f"cannot retry run {run_id!r}: it is still {status}; wait for it to end or "
-            "cancel it first"
+            "cancel it first",
+            "running",
         )
     if spec_json is None:
-        raise RetryError(f"cannot retry run {run_id!r}: its workflow was not recorded")
+        raise RetryError(
+            f"cannot retry run {run_id!r}: its workflow was not recorded", "not_recorded"
+        )
     try:
         spec = load_workflow(thaw(outputs.load(spec_json)), agents=agents)
     except (ActorflowError, StoreError) as exc:
         raise RetryError(
-            f"cannot retry run {run_id!r}: its workflow cannot be used: {exc}"
+            f"cannot retry run {run_id!r}: its workflow cannot be used here: {exc}",
+            "not_recorded",
         ) from exc
     names = [stage.name for stage in spec.stages]
     if from_stage is not None and from_stage not in names:
         raise RetryError(
             f"cannot retry run {run_id!r} from stage {from_stage!r}: its workflow "
-            f"{spec.name!r} has no such stage (its stages: {', '.join(names)})"
+            f"{spec.name!r} has no such stage (its stages: {', '.join(names)})",
+            "unknown_stage",
         )
     try:
         stored_input = outputs.load(input_json) if input_json else FrozenMap()
         context = outputs.load(context_json) if context_json else FrozenMap()
     except StoreError as exc:
-        raise RetryError(f"cannot retry run {run_id!r}: its input is missing: {exc}") from exc
+        raise RetryError(
+            f"cannot retry run {run_id!r}: its input is missing: {exc}", "not_recorded"
+        ) from exc
     rows = {
         stage: (agent, status, attempts, started, finished, duration, output, inexact)
         for stage, agent, status, attempts, started, finished, duration, output, inexact in (
@@ -139,13 +161,17 @@ def plan(
         agent, _status, attempts, started, finished, duration, output, inexact = rows[name]
         where = f"cannot retry run {run_id!r}: the stored output of stage {name!r}"
         if output is None:
-            raise RetryError(f"{where} was not recorded; retry with --from {name}")
+            raise RetryError(f"{where} was not recorded; retry with --from {name}", "missing")
         if inexact:
-            raise RetryError(f"{where} cannot be restored ({inexact}); retry with --from {name}")
+            raise RetryError(
+                f"{where} cannot be restored ({inexact}); retry with --from {name}", "missing"
+            )
         try:
             value = outputs.load(output)
         except StoreError as exc:
-            raise RetryError(f"{where} is missing: {exc}; retry with --from {name}") from exc
+            raise RetryError(
+                f"{where} is missing: {exc}; retry with --from {name}", "missing"
+            ) from exc
         reused[name] = StageOutcome(
             stage=name,
             agent=agent,

@@ -469,6 +469,14 @@ class RunStore:
 
     # -- queries --------------------------------------------------------------------------
 
+    def retry_links(self, run_id: str) -> tuple[str | None, tuple[str, ...]]:
+        """The run ``run_id`` retries (``None``: none) and the runs retrying it, oldest
+        first."""
+        return self._use(
+            f"reading the retries of run {run_id}",
+            lambda conn: _queries.retry_links(conn, run_id),
+        )
+
     def list_runs(
         self,
         *,

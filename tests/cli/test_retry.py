@@ -106,7 +106,9 @@ def test_runs_retry_with_a_deleted_output_names_the_stage_and_exits_2(
     invoke: Invoke, failed: str, db: Path, tmp_path: Path
 ) -> None:
     with RunStore(db) as store:
-        for path in store.output_files(failed, "a"):
+        files = store.output_files(failed, "a")
+        assert files
+        for path in files:
             path.unlink()
 
     result = invoke("runs", "retry", failed, "--agents", AGENTS)

@@ -101,7 +101,9 @@ def test_retrying_from_an_unknown_stage_lists_the_stages(
 def test_retrying_when_a_stored_output_was_deleted_names_the_stage(
     runtime: Runtime, store: RunStore, failed_run: str
 ) -> None:
-    for path in store.output_files(failed_run, "b"):
+    files = store.output_files(failed_run, "b")
+    assert files
+    for path in files:
         path.unlink()
     with pytest.raises(RetryError, match=r"the stored output of stage 'b' is missing"):
         store.retry(runtime, failed_run)
