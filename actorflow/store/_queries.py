@@ -167,6 +167,7 @@ def get_run(conn: sqlite3.Connection, run_id: str) -> RunDetail | None:
             output_files=tuple(msgspec.json.decode(files)) if files else (),
             attempt_history=tuple(history.get(stage, ())),
             reused=bool(reused),
+            cached=bool(cached),
         )
         for (
             stage,
@@ -181,10 +182,12 @@ def get_run(conn: sqlite3.Connection, run_id: str) -> RunDetail | None:
             summary,
             files,
             reused,
+            cached,
         ) in conn.execute(
             """
             SELECT stage, agent, status, attempts, started_at, finished_at, duration_s,
-                   error_json, output_json IS NOT NULL, output_summary, output_files, reused
+                   error_json, output_json IS NOT NULL, output_summary, output_files, reused,
+                   cached
             FROM stages WHERE run_id = ? ORDER BY position, stage
             """,
             (run_id,),

@@ -33,7 +33,7 @@ from actorflow.contracts import (
     freeze,
 )
 
-from . import _queries, _resume, _retry
+from . import _cache, _queries, _resume, _retry
 from ._connect import connect, default_path, enable_wal, write_transaction
 from ._errors import StoreError, store_error
 from ._journal import Journal, Recorded, StageEnded, Submitted
@@ -59,10 +59,16 @@ class _Recorder:
     rest (outcomes, events) comes from the coordinator's thread, which must not wait.
     """
 
-    __slots__ = ("_record_now", "_writer", "active", "retries")
+    __slots__ = ("_cache", "_record_now", "_writer", "active", "retries")
 
-    def __init__(self, writer: Writer, record_now: Callable[[Submitted], None]) -> None:
+    def __init__(
+        self,
+        writer: Writer,
+        record_now: Callable[[Submitted], None],
+        cache: _cache.StageCacheStore,
+    ) -> None:
         self._writer = writer
+        self._cache = cache
         self._record_now = record_now
         #: runs submitted and not finished yet (set operations are atomic under the GIL).
         self.active: set[str] = set()
@@ -86,7 +92,8 @@ class _Recorder:
         self._writer.put(Recorded(run_id))
 
     def stage_finished(self, run_id: str, outcome: StageOutcome) -> None:
-        self._writer.put(StageEnded(run_id, outcome))
+        entry, taken = self._cache.finished(run_id, outcome)
+        self._writer.put(StageEnded(run_id, outcome, entry, taken))
 
     def event(self, event: Event) -> None:
         if type(event) is RunFinished:
@@ -178,7 +185,9 @@ class RunStore:
             batch_size=batch_size,
             on_lost=self._lost,
         )
-        self._recorder = _Recorder(self._writer, self._record_submission)
+        #: The stage cache (``cache = true`` stages), kept in this store.
+        self.cache = _cache.StageCacheStore(self._use, self.outputs)
+        self._recorder = _Recorder(self._writer, self._record_submission, self.cache)
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -323,8 +332,10 @@ class RunStore:
             if id(runtime) not in self._attached:
                 _, unlisten = runtime.hub.subscribe(None, self._recorder.event)
                 unobserve = runtime.observe(self._recorder)
+                runtime.use_cache(self.cache)
 
                 def detach() -> None:
+                    runtime.use_cache(None)
                     unlisten()
                     unobserve()
 
@@ -468,6 +479,22 @@ class RunStore:
         return self.submit_retry(runtime, plan)
 
     # -- queries --------------------------------------------------------------------------
+
+    def cache_entries(self) -> tuple[_cache.CacheEntry, ...]:
+        """The stage cache's entries, newest first."""
+        return self.cache.entries()
+
+    def clear_cache(self, *, stage: str | None = None) -> int:
+        """Delete the stage cache's entries (of ``stage`` only, if given); the stored
+        outputs stay with their runs. Returns how many were deleted."""
+
+        def clear(conn: sqlite3.Connection) -> int:
+            with write_transaction(conn):
+                if stage is None:
+                    return conn.execute("DELETE FROM cache").rowcount
+                return conn.execute("DELETE FROM cache WHERE stage = ?", (stage,)).rowcount
+
+        return self._use("clearing the stage cache", clear)
 
     def retry_links(self, run_id: str) -> tuple[str | None, tuple[str, ...]]:
         """The run ``run_id`` retries (``None``: none) and the runs retrying it, oldest

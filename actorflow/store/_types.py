@@ -66,7 +66,8 @@ class StageRecord(msgspec.Struct, frozen=True, kw_only=True):
     """One stage of a run as stored; its output is loaded on demand (``stage_output``).
 
     ``reused`` is true when a retry took its outcome and output over from the run it
-    retries instead of running it again.
+    retries instead of running it again; ``cached`` when its output came from the stage
+    cache (no agent was asked).
     """
 
     stage: str
@@ -82,6 +83,7 @@ class StageRecord(msgspec.Struct, frozen=True, kw_only=True):
     output_files: tuple[str, ...] = ()
     attempt_history: tuple[AttemptRecord, ...] = ()
     reused: bool = False
+    cached: bool = False
 
 
 class RunDetail(msgspec.Struct, frozen=True, kw_only=True):

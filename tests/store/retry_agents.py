@@ -47,7 +47,8 @@ class Counted(Agent):
         rows: list[dict[str, Any]] = []
         for dep in request.stage.depends_on:
             rows.extend(request.output(dep).to_dicts())
-        rows.append({"stage": name, "step": len(rows)})
+        for _ in range(int(request.params.get("rows", 1))):
+            rows.append({"stage": name, "step": len(rows)})
         return Records.from_dicts(rows)
 
 
