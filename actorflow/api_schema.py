@@ -221,6 +221,8 @@ class StageSummary(_Reply):
     error: RunError | None = None
     #: taken over from the run this one retries, not run again.
     reused: bool = False
+    #: its output came from the stage cache (``cache = true``): no agent ran it.
+    cached: bool = False
 
 
 class ExecuteResponse(_Reply):

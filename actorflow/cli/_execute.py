@@ -63,6 +63,7 @@ class _RunEnd:
     result: RunResult
     interrupted: bool
     reused: frozenset[str] = frozenset()
+    cached: frozenset[str] = frozenset()
 
 
 Submit = Callable[[str], RunHandle]
@@ -85,6 +86,7 @@ def run_workflow(
     db_timeout_s: float = 5.0,
     backend: BackendName = "pykka",
     ray_address: str | None = None,
+    cache: bool = True,
 ) -> int:
     """Run ``workflow`` with live progress, record it in the run store, write its results.
 
@@ -100,6 +102,7 @@ def run_workflow(
         db_timeout_s: how long to wait for a locked run store.
         backend: where the agents run (``"pykka"`` or ``"ray"``).
         ray_address: the Ray cluster with ``backend="ray"`` (``None``: a local Ray).
+        cache: ``False`` runs every stage, even those with ``cache = true``.
 
     Returns:
         The exit code: 0 completed, 1 failed or cancelled, 130 interrupted (Ctrl-C).
@@ -119,7 +122,7 @@ def run_workflow(
     def prepare(runtime: Runtime, _store: RunStore) -> Submit:
         assert spec is not None
         checked = spec
-        return lambda run_id: runtime.submit(checked, data, run_id=run_id)
+        return lambda run_id: runtime.submit(checked, data, run_id=run_id, cache=cache)
 
     return _execute(
         prepare,
@@ -273,7 +276,7 @@ def _report(
     result = outcome.result
     outputs = {name: o.output for name, o in result.stages.items() if o.output is not None}
     if not json_output:
-        human.print(stages_table(result, outcome.reused))
+        human.print(stages_table(result, outcome.reused, outcome.cached))
         print_insights(human, outputs)
     code = EXIT_INTERRUPTED if outcome.interrupted else EXIT_OK if result.ok else EXIT_FAILED
     try:
@@ -377,6 +380,7 @@ def _watch(runtime: Runtime, submit: Submit, display: ProgressDisplay) -> _RunEn
     run_id = new_run_id()
     interrupted = False
     reused: set[str] = set()
+    cached: set[str] = set()
 
     def on_sigint(_signum: int, _frame: FrameType | None) -> None:
         if interrupted:
@@ -402,12 +406,12 @@ def _watch(runtime: Runtime, submit: Submit, display: ProgressDisplay) -> _RunEn
                         handle.cancel("interrupted by the user (Ctrl-C)")
                     continue
                 assert isinstance(item, Event)
-                if isinstance(item, StageFinished) and item.reused:
-                    reused.add(item.stage)
+                if isinstance(item, StageFinished) and (item.reused or item.cached):
+                    (reused if item.reused else cached).add(item.stage)
                 display.event(item)
                 if isinstance(item, RunFinished):
                     break
-        return _RunEnd(handle.result(), interrupted, frozenset(reused))
+        return _RunEnd(handle.result(), interrupted, frozenset(reused), frozenset(cached))
     finally:
         unsubscribe()
 

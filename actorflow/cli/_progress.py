@@ -77,6 +77,8 @@ def describe_event(event: Event) -> str | None:  # noqa: PLR0911 - one sentence 
     if isinstance(event, StageFinished):
         if event.reused:
             return f"{event.stage} {event.status} (reused: not run again)"
+        if event.cached:
+            return f"{event.stage} {event.status} (cached: not run again)"
         if event.status == "succeeded":
             more = f" ({_attempts(event.attempts)})" if event.attempts > 1 else ""
             return f"{event.stage} succeeded in {event.duration_s:.2f}s{more}"
@@ -236,8 +238,8 @@ class LiveProgress:
         style = _STYLE.get(event.status, "")
         done = event.status == "succeeded"
         status = f"[{style}]{event.status}" if style else event.status
-        if event.reused:
-            status += " [dim](reused)"
+        if event.reused or event.cached:
+            status += f" [dim]({'reused' if event.reused else 'cached'})"
         elif done and event.attempts > 1:
             status += f" [dim]({_attempts(event.attempts)})"
         if not done and event.error is not None:

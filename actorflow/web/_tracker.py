@@ -52,6 +52,7 @@ class _Stage:
     duration_s: float | None = None
     error: object = None
     reused: bool = False
+    cached: bool = False
 
     def summary(self) -> StageSummary:
         return StageSummary(
@@ -62,6 +63,7 @@ class _Stage:
             duration_s=self.duration_s,
             error=self.error,  # type: ignore[arg-type]  # a RunError or None
             reused=self.reused,
+            cached=self.cached,
         )
 
 
@@ -145,7 +147,7 @@ class Tracked:
             stage = self._stage(event.stage)
             stage.status, stage.attempts = event.status, event.attempts
             stage.duration_s, stage.error = event.duration_s, run_error(event.error)
-            stage.reused = event.reused
+            stage.reused, stage.cached = event.reused, event.cached
             self.current_stage = event.stage
         elif isinstance(event, RunFinished):
             self.finished = event

@@ -284,8 +284,10 @@ function watch(runId, stages) {
     const ok = e.status === "succeeded";
     const bar = barOf(e.stage);
     // A retry's reused stage was not run: its output was taken over from the run retried.
-    setBar(bar, ok ? 100 : 0, e.status, e.reused ? "reused" : ok ? "100%" : e.status);
+    // A cached one came from the stage cache: no agent ran it either.
+    setBar(bar, ok ? 100 : 0, e.status, e.reused ? "reused" : e.cached ? "cached" : ok ? "100%" : e.status);
     if (e.reused) bar.dataset.reused = "true";
+    if (e.cached) bar.dataset.cached = "true";
     overall(e);
   });
   on("run_finished", (e) => {
