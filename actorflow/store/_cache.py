@@ -20,7 +20,7 @@ import hashlib
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -60,13 +60,18 @@ class CacheEntry:
     expires_at: float | None
 
 
-def _frame_digest(frame: pl.DataFrame, sink: Any) -> None:
-    sink.update(repr(frame.schema).encode())
-    sink.update(len(frame).to_bytes(8, "little"))
-    if len(frame) and frame.width:
-        # Fixed seeds: the digest must be the same in every process.
-        hashes = frame.hash_rows(seed=0)
-        sink.update(hashes.to_numpy().tobytes())
+#: Rows hashed at a time: records on disk are streamed, never read whole.
+_SLICE_ROWS = 250_000
+
+
+def _rows_digest(schema: Any, height: int, slices: Iterable[pl.DataFrame], sink: Any) -> None:
+    sink.update(repr(dict(schema)).encode())
+    sink.update(height.to_bytes(8, "little"))
+    for piece in slices:
+        if len(piece) and piece.width:
+            # A fixed seed: the digest must be the same in every process. A row's hash
+            # depends on the row alone, so slicing does not change the sequence.
+            sink.update(piece.hash_rows(seed=0).to_numpy().tobytes())
 
 
 def _feed(value: Any, sink: Any) -> None:
@@ -74,10 +79,10 @@ def _feed(value: Any, sink: Any) -> None:
     or ``[1]`` and ``(1,)`` of different kinds never collide."""
     if isinstance(value, Records):
         sink.update(b"R")
-        _frame_digest(value.frame, sink)
+        _rows_digest(value.schema, len(value), value.slices(_SLICE_ROWS), sink)
     elif isinstance(value, pl.DataFrame):
         sink.update(b"F")
-        _frame_digest(value, sink)
+        _rows_digest(value.schema, len(value), value.iter_slices(_SLICE_ROWS), sink)
     elif isinstance(value, Mapping):
         sink.update(b"M%d:" % len(value))
         for key in sorted(value, key=repr):

@@ -8,13 +8,15 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from actorflow import Runtime
-from actorflow.contracts import StageFinished
+from actorflow.contracts import Records, RecordsWriter, StageFinished
 from actorflow.store import RunStore
+from actorflow.store._cache import digest
 from tests.event_recorder import EventRecorder
 from tests.store.retry_agents import Counted, calls, register
 
@@ -206,3 +208,18 @@ def test_a_stage_is_reused_exactly_when_nothing_it_depends_on_changed(
     assert len(calls(counter)) == len(expected)
     if change in ("none", "param"):
         assert outputs(second) == outputs(first)
+
+
+def test_records_on_disk_are_digested_by_content_as_records_in_memory(tmp_path: Path) -> None:
+    frame = pl.DataFrame({"id": [f"r{i}" for i in range(1000)], "n": list(range(1000))})
+    writer = RecordsWriter(tmp_path)
+    for start in range(0, 1000, 300):  # several files
+        writer.write(frame.slice(start, 300))
+    on_disk = writer.finish()
+    assert on_disk.on_disk
+    in_memory = Records(frame)
+    assert digest(on_disk) == digest(in_memory)
+    assert digest({"records": on_disk}) == digest({"records": in_memory})
+    changed = Records(frame.with_columns(pl.when(pl.col("n") == 999).then(0).otherwise("n")))
+    assert digest(changed) != digest(in_memory)
+    assert digest(Records(frame.reverse())) != digest(in_memory)  # order counts
