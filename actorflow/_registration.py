@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import inspect
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +19,20 @@ def agent_class(agent: Callable[[], Agent]) -> type:
     if isinstance(target, type):
         return target
     return type(agent())
+
+
+def agent_version(cls: type) -> str:
+    """What a stage's cache key says of its agent: the class's declared ``version``, else
+    a digest of its source (editing the class makes a new version), else (no source, as
+    for a class made at run time) its qualified name."""
+    declared = getattr(cls, "version", None)
+    if declared is not None:
+        return str(declared)
+    try:
+        source = inspect.getsource(cls)
+    except (OSError, TypeError):
+        return f"{cls.__module__}.{cls.__qualname__}"
+    return "src:" + hashlib.sha256(source.encode()).hexdigest()[:16]
 
 
 def agent_info(name: str, probe_cls: type, *, concurrency: int, backend: str) -> AgentInfo:

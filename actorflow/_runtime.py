@@ -14,13 +14,14 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 import pykka
 
 from actorflow.actors import Agent, AgentInfo, Backend, PykkaBackend, RestartPolicy
 from actorflow.actors.machinery import (
     AddPool,
+    CacheHit,
     CancelRun,
     Coordinator,
     GetPools,
@@ -38,6 +39,7 @@ from actorflow.contracts import (
     RunResult,
     RuntimeStoppedError,
     StageOutcome,
+    StageSpec,
     WorkflowSpec,
     freeze,
 )
@@ -47,10 +49,45 @@ from ._handle import RunHandle
 from ._ids import new_run_id
 from ._observers import Observers, RunObserver
 from ._param_checks import param_checker
-from ._registration import agent_class, agent_info
+from ._registration import agent_class, agent_info, agent_version
 from ._validation import Validator, WorkflowSource, check_keep, check_resume
 
 _log = get_logger("runtime")
+
+
+class VersionedCache(Protocol):
+    """A stage cache that also takes the agent's version (the run store is one)."""
+
+    def lookup(
+        self,
+        run_id: str,
+        stage: StageSpec,
+        input: FrozenMap,
+        dependencies: Mapping[str, StageOutcome],
+        *,
+        agent_version: str,
+    ) -> CacheHit | None: ...
+
+
+class _CacheSlot:
+    """The coordinator's stage cache: whatever cache is attached (the run store), asked
+    with the version of the stage's agent; none attached, every lookup misses."""
+
+    def __init__(self) -> None:
+        self.target: VersionedCache | None = None
+        self.versions: dict[str, str] = {}
+
+    def lookup(
+        self,
+        run_id: str,
+        stage: StageSpec,
+        input: FrozenMap,
+        dependencies: Mapping[str, StageOutcome],
+    ) -> CacheHit | None:
+        target, version = self.target, self.versions.get(stage.agent)
+        if target is None or version is None:
+            return None
+        return target.lookup(run_id, stage, input, dependencies, agent_version=version)
 
 
 class Runtime:
@@ -94,6 +131,7 @@ class Runtime:
         self._hub: EventHub | None = None
         self._timers: TimerService | None = None
         self._coordinator: pykka.ActorRef[Coordinator] | None = None
+        self._cache = _CacheSlot()
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -113,7 +151,10 @@ class Runtime:
             self._hub = EventHub(keep_finished=self._keep_events)
             self._timers = TimerService()
             self._coordinator = Coordinator.start(
-                hub=self._hub, timers=self._timers, on_outcome=self._observers.stage_finished
+                hub=self._hub,
+                timers=self._timers,
+                on_outcome=self._observers.stage_finished,
+                cache=self._cache,
             )
             self._started = True
         return self
@@ -265,7 +306,10 @@ class Runtime:
         )
         checker = param_checker(name, agent, probe_cls)
         coordinator.ask(AddPool(pool))
-        self._validator.registered(name, checker)
+        self._cache.versions[name] = agent_version(probe_cls)
+        self._validator.registered(
+            name, checker, cacheable=bool(getattr(probe_cls, "cacheable", True))
+        )
 
     @property
     def agent_names(self) -> frozenset[str]:
@@ -296,6 +340,7 @@ class Runtime:
         run_id: str | None = None,
         resume_from: Mapping[str, StageOutcome] | None = None,
         keep_outputs: Collection[str] | None = None,
+        cache: bool = True,
     ) -> RunHandle:
         """Start a run and return at once.
 
@@ -314,6 +359,8 @@ class Runtime:
                 as every stage depending on it has ended, so a long workflow holds only
                 the tables still in use; its ``RunResult.output`` then raises
                 ``OutputReleasedError``. Observers (the run store) still get every output.
+            cache: ``False`` runs every stage, even those with ``cache = true``, and
+                stores no cache entry for this run.
 
         Raises:
             WorkflowValidationError: the workflow is invalid, or ``resume_from`` does not
@@ -330,8 +377,15 @@ class Runtime:
         run_id = run_id or new_run_id()
         future: concurrent.futures.Future[RunResult] = concurrent.futures.Future()
         self._observers.run_submitted(run_id, spec, frozen_input, frozen_context, reused)
-        coordinator.tell(StartRun(run_id, spec, frozen_input, frozen_context, future, reused, keep))
+        coordinator.tell(
+            StartRun(run_id, spec, frozen_input, frozen_context, future, reused, keep, cache)
+        )
         return RunHandle(self, run_id, spec, future)
+
+    def use_cache(self, cache: VersionedCache | None) -> None:
+        """Look stages with ``cache = true`` up in ``cache`` (the run store attaches
+        itself); ``None``: every such stage runs."""
+        self._cache.target = cache
 
     def observe(self, observer: RunObserver) -> Callable[[], None]:
         """Tell ``observer`` of every run submitted and every stage outcome from now on.
@@ -349,9 +403,12 @@ class Runtime:
         context: Mapping[str, Any] | None = None,
         timeout: float | None = None,
         keep_outputs: Collection[str] | None = None,
+        cache: bool = True,
     ) -> RunResult:
         """Submit a run and wait for its result (see :meth:`submit`)."""
-        handle = self.submit(workflow, input, context=context, keep_outputs=keep_outputs)
+        handle = self.submit(
+            workflow, input, context=context, keep_outputs=keep_outputs, cache=cache
+        )
         return handle.result(timeout)
 
     async def arun(

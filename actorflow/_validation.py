@@ -37,6 +37,8 @@ class Validator:
         self._agents: frozenset[str] = frozenset()
         # Agents that check their stages' params (Agent.check_params), by name.
         self._checkers: dict[str, Agent] = {}
+        # Agents that declare ``cacheable = False``: their stages cannot be cached.
+        self._uncacheable: frozenset[str] = frozenset()
         # Bumped by every registration: a validation holds for one set of agents.
         self._registrations = 0
         # id(spec) -> (spec, registrations it was validated under); the spec is held so
@@ -48,10 +50,15 @@ class Validator:
         with self._lock:
             return self._agents
 
-    def registered(self, name: str, checker: Agent | None) -> None:
-        """Agent ``name`` was (re)registered; ``checker`` checks its stages' params."""
+    def registered(self, name: str, checker: Agent | None, *, cacheable: bool = True) -> None:
+        """Agent ``name`` was (re)registered; ``checker`` checks its stages' params;
+        ``cacheable``: its stages may be cached."""
         with self._lock:
             self._agents = self._agents | {name}
+            if cacheable:
+                self._uncacheable = self._uncacheable - {name}
+            else:
+                self._uncacheable = self._uncacheable | {name}
             self._registrations += 1
             if checker is None:
                 self._checkers.pop(name, None)
@@ -75,6 +82,7 @@ class Validator:
                 # Loading stops at the first broken part; the diagnosis goes on.
                 raise _diagnosed(exc, workflow, agents, checkers, origin) from None
             check_params(spec, checkers, source=origin)
+            self._check_cache(spec, origin)
             return spec
         # Services submit the same spec object over and over; a spec is immutable, so
         # its validation holds until an agent is registered.
@@ -87,11 +95,29 @@ class Validator:
             return workflow
         load_workflow(workflow, agents=agents)
         check_params(workflow, checkers)
+        self._check_cache(workflow, None)
         with self._lock:
             if len(self._validated) >= 256:
                 self._validated.pop(next(iter(self._validated)))
             self._validated[key] = (workflow, registrations)
         return workflow
+
+    def _check_cache(self, spec: WorkflowSpec, origin: str | None) -> None:
+        """Refuse ``cache`` on the stages of agents that declare ``cacheable = False``."""
+        with self._lock:
+            uncacheable = self._uncacheable
+        problems = [
+            Problem(
+                stage=stage.name,
+                field="cache_ttl_s" if not stage.cache else "cache",
+                message=f"agent {stage.agent!r} declares that its output may differ for the "
+                "same request (cacheable = False): its stages cannot be cached",
+            )
+            for stage in spec.stages
+            if stage.cached and stage.agent in uncacheable
+        ]
+        if problems:
+            raise WorkflowValidationError(problems, source=origin)
 
 
 def _diagnosed(

@@ -161,6 +161,16 @@ class ExecuteRequest(_Body):
     callback_url: _Url | None = None
 
 
+class RetryRequest(_Body):
+    """``POST /v1/workflows/{id}/retry`` (the body is optional).
+
+    Attributes:
+        from_stage: also run this stage and everything downstream of it again.
+    """
+
+    from_stage: str | None = None
+
+
 # -- responses --------------------------------------------------------------------------
 
 
@@ -209,6 +219,10 @@ class StageSummary(_Reply):
     attempts: int = 0
     duration_s: float | None = None
     error: RunError | None = None
+    #: taken over from the run this one retries, not run again.
+    reused: bool = False
+    #: its output came from the stage cache (``cache = true``): no agent ran it.
+    cached: bool = False
 
 
 class ExecuteResponse(_Reply):
@@ -245,6 +259,8 @@ class WorkflowStatus(_Reply):
         stages: each stage's state.
         started_at: unix time it started.
         finished_at: unix time it ended.
+        retry_of: the run this one retries (``POST /v1/workflows/{id}/retry``).
+        retries: the runs retrying this one, oldest first.
     """
 
     workflow_id: str
@@ -258,6 +274,8 @@ class WorkflowStatus(_Reply):
     stages: list[StageSummary] = msgspec.field(default_factory=list)
     started_at: float | None = None
     finished_at: float | None = None
+    retry_of: str | None = None
+    retries: list[str] = msgspec.field(default_factory=list)
 
 
 class WorkflowSummary(_Reply):
@@ -287,6 +305,26 @@ WorkflowList: TypeAlias = list[WorkflowSummary]
 
 Paging is in the headers: ``X-Total-Count`` (runs matching ``status``) and, when more
 runs follow, ``Link: <...&offset=N>; rel="next"``."""
+
+
+class RetryResponse(_Reply):
+    """``POST /v1/workflows/{id}/retry``: a new run was started, linked to the old one.
+
+    Attributes:
+        workflow_id: the new run's id.
+        retry_of: the run retried.
+        reused: the stages taken over from it (not run again).
+        rerun: the stages that run again.
+    """
+
+    workflow_id: str
+    status: ApiStatus
+    progress: Progress
+    workflow: str
+    stages: list[str]
+    retry_of: str
+    reused: list[str]
+    rerun: list[str]
 
 
 class CancelResponse(_Reply):
@@ -446,6 +484,8 @@ __all__ = [
     "Health",
     "Progress",
     "ResultFormat",
+    "RetryRequest",
+    "RetryResponse",
     "RunError",
     "StageConfig",
     "StageDefinition",

@@ -138,11 +138,18 @@ class Agent:
     coroutines run on an event loop owned by the actor's thread.
 
     Class attributes describe the agent for the CLI, the API and the dashboard.
+    ``version`` names what the agent computes, for stage caching: change it when the
+    same request would now give another output (``None``, the default: a digest of the
+    class's source, so editing the class is a new version). ``cacheable = False``
+    declares an agent whose output may differ for the same request (it reads the clock,
+    a live API, randomness): its stages cannot set ``cache = true``.
     """
 
     role: ClassVar[str] = ""
     description: ClassVar[str] = ""
     expertise: ClassVar[tuple[str, ...]] = ()
+    version: ClassVar[str | None] = None
+    cacheable: ClassVar[bool] = True
 
     @classmethod
     def model_name(cls) -> str | None:

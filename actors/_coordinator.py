@@ -38,6 +38,7 @@ from actorflow.contracts import (
 
 from ._agent import AgentInfo
 from ._assignment import Assignment
+from ._cache import StageCache
 from ._pool import AgentPool
 from ._protocol import (
     AddPool,
@@ -80,8 +81,11 @@ class Coordinator(pykka.ThreadingActor):
         hub: EventHub,
         timers: TimerService,
         on_outcome: Callable[[str, StageOutcome], None] | None = None,
+        cache: StageCache | None = None,
     ) -> None:
         super().__init__()
+        # Asked before the first attempt of a stage with ``cache = true``.
+        self._cache = cache
         self._hub = hub
         self._timers = timers
         # Told each stage's outcome (output included) as it becomes terminal, before its
@@ -175,6 +179,7 @@ class Coordinator(pykka.ThreadingActor):
             message.future,
             resume_from=message.resume_from,
             keep_outputs=message.keep_outputs,
+            use_cache=message.use_cache,
         )
         self._runs[run.run_id] = run
         self._hub.emit(
@@ -186,7 +191,7 @@ class Coordinator(pykka.ThreadingActor):
         # Reused stages (a resumed run) were never started here: each gets its one
         # terminal event and no StageStarted.
         for state in run.reused:
-            self._emit_finished(run, state)
+            self._emit_finished(run, state, reused=True)
             run.release_after(state)
         if run.all_terminal:
             self._end_run(run, "completed", None)
@@ -202,6 +207,8 @@ class Coordinator(pykka.ThreadingActor):
             self._start_attempt(run, state)
 
     def _start_attempt(self, run: Run, state: StageState) -> None:
+        if state.attempt == 0 and self._cached(run, state):
+            return
         state.attempt += 1
         state.status = "running"
         pool = self._pools.get(state.spec.agent)
@@ -232,6 +239,18 @@ class Coordinator(pykka.ThreadingActor):
             pool=pool.name,
         )
         pool.submit(assignment)  # the pool calls _dispatched once a member takes it
+
+    def _cached(self, run: Run, state: StageState) -> bool:
+        """Finish ``state`` from the cache if it opted in and the cache has it."""
+        if self._cache is None or not run.use_cache or not state.spec.cached:
+            return False
+        hit = self._cache.lookup(run.run_id, state.spec, run.input, run.dependencies_of(state))
+        if hit is None:
+            return False
+        state.output = hit.output
+        state.cached = True
+        self._finish_stage(run, state, "succeeded")
+        return True
 
     def _dispatched(self, assignment: Assignment) -> None:
         """An attempt was handed to a member actor: it starts now, and so does its clock."""
@@ -340,7 +359,7 @@ class Coordinator(pykka.ThreadingActor):
         if self._on_outcome is not None:
             self._on_outcome(run.run_id, outcome)
 
-    def _emit_finished(self, run: Run, state: StageState) -> None:
+    def _emit_finished(self, run: Run, state: StageState, *, reused: bool = False) -> None:
         self._hub.emit(
             StageFinished,
             run.run_id,
@@ -350,6 +369,8 @@ class Coordinator(pykka.ThreadingActor):
             attempts=state.attempt,
             duration_s=(state.outcome.duration_s if state.outcome else 0.0),
             error=state.error,
+            reused=reused,
+            cached=state.cached,
         )
 
     def _on_timeout(self, message: AttemptTimedOut) -> None:

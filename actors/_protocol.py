@@ -22,6 +22,8 @@ class StartRun:
     resume_from: FrozenMap = field(default_factory=FrozenMap)
     #: stages whose outputs stay in the result; ``None``: every stage's.
     keep_outputs: frozenset[str] | None = None
+    #: look cached stages up in the coordinator's cache (``False``: run every stage).
+    use_cache: bool = True
 
 
 @dataclass(frozen=True, slots=True)

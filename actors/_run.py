@@ -47,6 +47,8 @@ class StageState:
     outcome: StageOutcome | None = None
     blocked_by: int = 0
     dependents: list[str] = field(default_factory=list)
+    #: its output came from the stage cache: no agent was asked.
+    cached: bool = False
 
     @property
     def terminal(self) -> bool:
@@ -106,6 +108,7 @@ class Run:
         "steps",
         "t0",
         "terminal_count",
+        "use_cache",
     )
 
     def __init__(
@@ -118,8 +121,10 @@ class Run:
         *,
         resume_from: Mapping[str, StageOutcome] | None = None,
         keep_outputs: frozenset[str] | None = None,
+        use_cache: bool = True,
     ) -> None:
         self.run_id = run_id
+        self.use_cache = use_cache
         self.keep = keep_outputs
         self.spec = spec
         self.input = input

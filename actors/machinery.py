@@ -10,6 +10,7 @@ members elsewhere (``actorflow.backends.ray``) speaks. A member receives an
 from ._agent_actor import AgentActor
 from ._assignment import Assignment, ProgressFn
 from ._backend import PoolRequest
+from ._cache import CacheHit, StageCache
 from ._coordinator import Coordinator, backoff_delay
 from ._pool import AgentPool, MemberRef
 from ._protocol import (
@@ -29,6 +30,7 @@ __all__ = [
     "AgentPool",
     "Assignment",
     "AttemptDone",
+    "CacheHit",
     "CancelRun",
     "Coordinator",
     "GetPools",
@@ -36,6 +38,7 @@ __all__ = [
     "PoolRequest",
     "ProgressFn",
     "Shutdown",
+    "StageCache",
     "StartRun",
     "backoff_delay",
 ]

@@ -59,6 +59,11 @@ class StageFinished(Event, tag="stage_finished", frozen=True, kw_only=True):
     attempts: int
     duration_s: float
     error: ErrorInfo | None = None
+    #: its outcome was taken over from an earlier run (a retry) or session (a resumed
+    #: run) instead of being performed again.
+    reused: bool = False
+    #: its output came from the stage cache (``cache = true``): no agent was asked.
+    cached: bool = False
 
 
 class RunFinished(Event, tag="run_finished", frozen=True, kw_only=True):

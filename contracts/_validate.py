@@ -82,6 +82,11 @@ def _stage_problems(stage: StageSpec, agents: Collection[str] | None) -> list[Pr
         out.append(Problem(stage=stage.name, field="timeout_s", message="must be positive"))
     if stage.retries < 0:
         out.append(Problem(stage=stage.name, field="retries", message="must be 0 or more"))
+    ttl = stage.cache_ttl_s
+    if ttl is not None and not (ttl > 0 and math.isfinite(ttl)):
+        out.append(
+            Problem(stage=stage.name, field="cache_ttl_s", message="must be a positive number")
+        )
     for field in ("retry_backoff_s", "retry_backoff_max_s"):
         value = getattr(stage, field)
         if not (value >= 0 and math.isfinite(value)):

@@ -27,6 +27,11 @@ class StageSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
         retry_backoff_s: first retry delay; it doubles on each retry, with jitter.
         retry_backoff_max_s: upper bound of one retry delay.
         params: agent-specific settings, deeply frozen.
+        cache: reuse a stored output of this stage when nothing it depends on changed
+            (its agent and version, task, params, the run input and its dependencies'
+            outputs); refused for an agent that declares ``cacheable = False``.
+        cache_ttl_s: how long a cached output may be reused, in seconds; setting it
+            turns ``cache`` on. ``None``: for as long as the output is stored.
     """
 
     name: str
@@ -42,6 +47,13 @@ class StageSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     # Declared as a dict so plain msgspec decoding works without hooks; the value is
     # always a FrozenMap (a read-only dict subclass) once constructed.
     params: dict[str, Any] = msgspec.field(default_factory=FrozenMap)
+    cache: bool = False
+    cache_ttl_s: float | None = None
+
+    @property
+    def cached(self) -> bool:
+        """Whether the stage opted in to caching (``cache`` or ``cache_ttl_s``)."""
+        return self.cache or self.cache_ttl_s is not None
 
     def __post_init__(self) -> None:
         deps: object = self.depends_on  # callers may pass a list despite the annotation

@@ -8,7 +8,7 @@ scripts (and the demo) that want the same progress display and result files.
 
 from __future__ import annotations
 
-from . import _cmd_agents, _cmd_infer, _cmd_run, _cmd_runs, _cmd_serve  # noqa: F401 - importing registers the commands
+from . import _cmd_agents, _cmd_cache, _cmd_infer, _cmd_run, _cmd_runs, _cmd_serve  # noqa: F401 - importing registers the commands
 from ._app import Settings, cli
 from ._errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK, CliError
 from ._execute import run_workflow

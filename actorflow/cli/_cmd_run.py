@@ -109,6 +109,12 @@ Examples:
     is_flag=True,
     help="Print the run as one JSON document on stdout, and nothing else.",
 )
+@click.option(
+    "--no-cache",
+    "no_cache",
+    is_flag=True,
+    help="Run every stage, even those with cache = true (and store no cache entry).",
+)
 @agents_option
 @backend_options
 @pass_settings
@@ -119,6 +125,7 @@ def run(  # noqa: PLR0917 - click passes every option as an argument
     sets: tuple[str, ...],
     output: Path | None,
     json_output: bool,
+    no_cache: bool,
     agent_specs: tuple[str, ...],
     backend: str,
     ray_address: str | None,
@@ -143,6 +150,7 @@ def run(  # noqa: PLR0917 - click passes every option as an argument
         db_timeout_s=settings.db_timeout_s,
         backend=placement,
         ray_address=ray_address,
+        cache=not no_cache,
     )
     raise SystemExit(code)
 

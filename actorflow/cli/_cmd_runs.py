@@ -1,4 +1,4 @@
-"""``actorflow runs list|show|export``: the runs recorded in the run store."""
+"""``actorflow runs list|show|export|retry``: the runs recorded in the run store."""
 
 from __future__ import annotations
 
@@ -15,10 +15,14 @@ from actorflow._ids import SHOWN_CANDIDATES, candidates_text
 from actorflow.contracts import RunStatus, encode_event
 from actorflow.store import RunDetail, RunStore
 
+from ._agents_hooks import load_agent_hooks
 from ._app import Settings, cli, pass_settings
+from ._cmd_run import agents_option, backend_options, check_backend_options
 from ._console import make_console
 from ._document import stored_run_document
 from ._errors import CliError
+from ._execute import retry_run
+from ._inputs import parse_input
 from ._progress import describe_event
 from ._render import run_detail, runs_table
 from ._results import ResultWriter
@@ -59,6 +63,7 @@ Examples:
   actorflow runs list --status failed --limit 5
   actorflow runs show wf_0f8c2b4e
   actorflow runs export wf_0f8c2b4e --output results/
+  actorflow runs retry wf_0f8c2b4e --from clean
 """
 )
 def runs() -> None:
@@ -76,6 +81,7 @@ Examples:
   actorflow runs list --status failed --status interrupted --limit 5
   actorflow runs list --workflow revenue --json | jq '.[0].run_id'
   actorflow runs list wf_0f8c
+  actorflow runs list --retries-of wf_0f8c2b4e
 """,
 )
 @click.argument("id_prefix", required=False)
@@ -88,6 +94,11 @@ Examples:
 )
 @click.option("--workflow", help="Only runs of this workflow (by name).")
 @click.option(
+    "--retries-of",
+    metavar="RUN_ID",
+    help="Only the retries of this run (its id or a unique prefix).",
+)
+@click.option(
     "--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Most runs shown."
 )
 @click.option("--json", "json_output", is_flag=True, help="Print the runs as one JSON array.")
@@ -98,17 +109,25 @@ def list_runs(
     id_prefix: str | None,
     statuses: tuple[str, ...],
     workflow: str | None,
+    retries_of: str | None,
     limit: int,
     json_output: bool,
 ) -> None:
     """List recorded runs, newest first; with ID_PREFIX, those whose id starts with it."""
     store = open_existing_store(settings.db, timeout_s=settings.db_timeout_s)
     if store is None:
+        if retries_of is not None:
+            _known(None, settings, retries_of)
         found: tuple[Any, ...] = ()
     else:
         with store:
+            original = None if retries_of is None else _detail(store, settings, retries_of)
             found = store.list_runs(
-                status=statuses or None, workflow=workflow, id_prefix=id_prefix, limit=limit
+                status=statuses or None,
+                workflow=workflow,
+                id_prefix=id_prefix,
+                retries_of=None if original is None else original.run.run_id,
+                limit=limit,
             )
     if json_output:
         _print_json(msgspec.to_builtins(found))
@@ -210,3 +229,73 @@ def export_run(settings: Settings, run_id: str, output: Path) -> None:
         markup=False,
         soft_wrap=True,
     )
+
+
+@runs.command(
+    "retry",
+    epilog="""\b
+Examples:
+  actorflow runs retry wf_0f8c2b4e
+  actorflow runs retry wf_0f8c --from clean
+  actorflow runs retry wf_0f8c2b4e --input @fixed-input.json --agents myagents:register
+""",
+)
+@click.argument("run_id")
+@click.option(
+    "--from",
+    "from_stage",
+    metavar="STAGE",
+    help="Also run STAGE and every stage downstream of it again.",
+)
+@click.option(
+    "--input",
+    "input_text",
+    metavar="JSON|@FILE",
+    help="The retry's input instead of the run's (a JSON object, @file or @-). Stages "
+    "taken over keep the outputs they made from the old input: use --from to redo them.",
+)
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the results, as `actorflow run --output` writes them.",
+)
+@click.option("--json", "json_output", is_flag=True, help="Print the run as one JSON document.")
+@agents_option
+@backend_options
+@pass_settings
+def retry(  # noqa: PLR0917 - click passes every option as an argument
+    settings: Settings,
+    run_id: str,
+    from_stage: str | None,
+    input_text: str | None,
+    output: Path | None,
+    json_output: bool,
+    agent_specs: tuple[str, ...],
+    backend: str,
+    ray_address: str | None,
+) -> None:
+    """Retry RUN_ID (an id or a unique prefix): a new run of its workflow and input,
+    recorded as its retry, with live progress as `actorflow run` shows it.
+
+    Stages that succeeded, and depend on no stage run again, are not run: their stored
+    outputs are reused (shown as "reused"). The others run: those that failed, were
+    skipped or cancelled, and with --from that stage and everything downstream of it.
+    Exits with 0 when the retry completed, 1 when it failed, 2 when RUN_ID is unknown or
+    still under way, or a stored output it needs is gone.
+    """
+    placement = check_backend_options(backend, ray_address)
+    data = None if input_text is None else parse_input(input_text)
+    hooks = load_agent_hooks(agent_specs)
+    code = retry_run(
+        run_id,
+        from_stage=from_stage,
+        input=data,
+        db=settings.db,
+        output=output,
+        json_output=json_output,
+        agents=hooks,
+        db_timeout_s=settings.db_timeout_s,
+        backend=placement,
+        ray_address=ray_address,
+    )
+    raise SystemExit(code)

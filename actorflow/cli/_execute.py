@@ -24,7 +24,8 @@ from rich.console import Console
 
 from actorflow._backends import BackendName, make_backend
 from actorflow._builtin import register_builtin_agents
-from actorflow._ids import new_run_id
+from actorflow._handle import RunHandle
+from actorflow._ids import SHOWN_CANDIDATES, candidates_text, new_run_id
 from actorflow._runtime import Runtime
 from actorflow._validation import WorkflowSource
 from actorflow.contracts import (
@@ -34,10 +35,11 @@ from actorflow.contracts import (
     Event,
     RunFinished,
     RunResult,
+    StageFinished,
     WorkflowSpec,
     WorkflowValidationError,
 )
-from actorflow.store import Recovery, RunStore, StoreError
+from actorflow.store import Recovery, RetryError, RunStore, StoreError
 
 from ._agents_hooks import AgentHook
 from ._console import make_console
@@ -49,7 +51,7 @@ from ._results import ResultWriter, to_jsonable
 from ._store import open_store
 from ._variables import expand_variables
 
-__all__ = ["run_workflow"]
+__all__ = ["retry_run", "run_workflow"]
 
 AgentSetup = Callable[[Runtime], object] | AgentHook
 
@@ -60,6 +62,16 @@ class _RunEnd:
 
     result: RunResult
     interrupted: bool
+    reused: frozenset[str] = frozenset()
+    cached: frozenset[str] = frozenset()
+
+
+Submit = Callable[[str], RunHandle]
+"""Starts the run under the run id given (subscribed to already) and returns its handle."""
+
+Prepare = Callable[[Runtime, RunStore], Submit]
+"""With the agents registered and the store open: how to start the run. Raises
+``CliError`` for what makes it impossible (nothing ran)."""
 
 
 def run_workflow(
@@ -74,6 +86,7 @@ def run_workflow(
     db_timeout_s: float = 5.0,
     backend: BackendName = "pykka",
     ray_address: str | None = None,
+    cache: bool = True,
 ) -> int:
     """Run ``workflow`` with live progress, record it in the run store, write its results.
 
@@ -89,6 +102,7 @@ def run_workflow(
         db_timeout_s: how long to wait for a locked run store.
         backend: where the agents run (``"pykka"`` or ``"ray"``).
         ray_address: the Ray cluster with ``backend="ray"`` (``None``: a local Ray).
+        cache: ``False`` runs every stage, even those with ``cache = true``.
 
     Returns:
         The exit code: 0 completed, 1 failed or cancelled, 130 interrupted (Ctrl-C).
@@ -98,6 +112,96 @@ def run_workflow(
             run store, an agent set-up that failed, or a backend that cannot be used
             (Ray missing or unreachable) (exit code 2); nothing ran.
     """
+    data = dict(input or {})
+    spec: WorkflowSpec | None = None
+
+    def validate(runtime: Runtime) -> None:
+        nonlocal spec
+        spec = _validate(runtime, workflow)
+
+    def prepare(runtime: Runtime, _store: RunStore) -> Submit:
+        assert spec is not None
+        checked = spec
+        return lambda run_id: runtime.submit(checked, data, run_id=run_id, cache=cache)
+
+    return _execute(
+        prepare,
+        check=validate,
+        db=db,
+        output=output,
+        json_output=json_output,
+        agents=agents,
+        console=console,
+        db_timeout_s=db_timeout_s,
+        backend=backend,
+        ray_address=ray_address,
+    )
+
+
+def retry_run(
+    run_id: str,
+    *,
+    from_stage: str | None = None,
+    input: Mapping[str, Any] | None = None,
+    db: str | os.PathLike[str] | None = None,
+    output: Path | None = None,
+    json_output: bool = False,
+    agents: Sequence[AgentSetup] = (),
+    console: Console | None = None,
+    db_timeout_s: float = 5.0,
+    backend: BackendName = "pykka",
+    ray_address: str | None = None,
+) -> int:
+    """Retry the stored run ``run_id`` (a whole id or a unique prefix) as ``run_workflow``
+    runs a workflow: a new run, linked to it, that takes over the stages that succeeded
+    (see ``RunStore.retry``); ``from_stage`` runs that stage and its downstream again.
+
+    Raises:
+        CliError: as ``run_workflow``, and: the run is unknown, ambiguous, still under
+            way, or a stored output it needs is gone (exit code 2); nothing ran.
+    """
+
+    def prepare(runtime: Runtime, store: RunStore) -> Submit:
+        found = store.run_ids(run_id, limit=SHOWN_CANDIDATES + 1)
+        if len(found) > 1 and run_id not in found:
+            raise CliError(f"{candidates_text(run_id, found)} in run store {store.path}")
+        whole = run_id if run_id in found or not found else found[0]
+        try:
+            plan = store.plan_retry(
+                whole, agents=runtime.agent_names, from_stage=from_stage, input=input
+            )
+        except RetryError as exc:
+            raise CliError(f"{exc} (run store {store.path})") from None
+        return lambda new_id: store.submit_retry(runtime, plan, run_id=new_id)
+
+    return _execute(
+        prepare,
+        check=None,
+        db=db,
+        output=output,
+        json_output=json_output,
+        agents=agents,
+        console=console,
+        db_timeout_s=db_timeout_s,
+        backend=backend,
+        ray_address=ray_address,
+    )
+
+
+def _execute(
+    prepare: Prepare,
+    *,
+    check: Callable[[Runtime], None] | None,
+    db: str | os.PathLike[str] | None,
+    output: Path | None,
+    json_output: bool,
+    agents: Sequence[AgentSetup],
+    console: Console | None,
+    db_timeout_s: float,
+    backend: BackendName,
+    ray_address: str | None,
+) -> int:
+    """What ``run_workflow`` and ``retry_run`` share: agents, store, progress, results."""
     human = console or make_console()
     errors = make_console(stderr=True)
     notes = errors if json_output else human
@@ -110,14 +214,16 @@ def run_workflow(
         # Agents first: the workflow is then checked once, with every problem reported
         # together, before the output folder or the store are touched.
         _register(runtime, agents)
-        spec = _validate(runtime, workflow)
+        if check is not None:
+            check(runtime)
         writer = _writer(output)
         store = open_store(db, timeout_s=db_timeout_s)
+        submit = prepare(runtime, store)
         recoveries = store.attach(runtime)
         for recovery in recoveries:
             notes.print(_recovery_line(recovery), markup=False, soft_wrap=True)
         display = _display(human, errors, json_output=json_output)
-        outcome = _watch(runtime, spec, dict(input or {}), display)
+        outcome = _watch(runtime, submit, display)
         code = _report(
             outcome,
             writer,
@@ -170,7 +276,7 @@ def _report(
     result = outcome.result
     outputs = {name: o.output for name, o in result.stages.items() if o.output is not None}
     if not json_output:
-        human.print(stages_table(result))
+        human.print(stages_table(result, outcome.reused, outcome.cached))
         print_insights(human, outputs)
     code = EXIT_INTERRUPTED if outcome.interrupted else EXIT_OK if result.ok else EXIT_FAILED
     try:
@@ -261,9 +367,7 @@ def _on_sigint(handler: Callable[[int, FrameType | None], None]) -> Iterator[Non
         signal.signal(signal.SIGINT, previous)
 
 
-def _watch(
-    runtime: Runtime, spec: WorkflowSpec, input: dict[str, Any], display: ProgressDisplay
-) -> _RunEnd:
+def _watch(runtime: Runtime, submit: Submit, display: ProgressDisplay) -> _RunEnd:
     """Submit the run and show its events as they come, until it ends.
 
     The hub calls the listener in the emitting thread under its lock, so the listener
@@ -275,6 +379,8 @@ def _watch(
     events: queue.SimpleQueue[object] = queue.SimpleQueue()
     run_id = new_run_id()
     interrupted = False
+    reused: set[str] = set()
+    cached: set[str] = set()
 
     def on_sigint(_signum: int, _frame: FrameType | None) -> None:
         if interrupted:
@@ -284,7 +390,7 @@ def _watch(
     # Subscribing before submitting (with our own run id) misses nothing.
     _, unsubscribe = runtime.hub.subscribe(run_id, events.put)
     try:
-        handle = runtime.submit(spec, input, run_id=run_id)
+        handle = submit(run_id)
         handle.add_done_callback(lambda _result: events.put(None))
         with _on_sigint(on_sigint), display:
             while True:
@@ -300,10 +406,12 @@ def _watch(
                         handle.cancel("interrupted by the user (Ctrl-C)")
                     continue
                 assert isinstance(item, Event)
+                if isinstance(item, StageFinished) and (item.reused or item.cached):
+                    (reused if item.reused else cached).add(item.stage)
                 display.event(item)
                 if isinstance(item, RunFinished):
                     break
-        return _RunEnd(handle.result(), interrupted)
+        return _RunEnd(handle.result(), interrupted, frozenset(reused), frozenset(cached))
     finally:
         unsubscribe()
 

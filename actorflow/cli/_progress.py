@@ -75,6 +75,10 @@ def describe_event(event: Event) -> str | None:  # noqa: PLR0911 - one sentence 
             f"retrying in {event.delay_s:.2f}s"
         )
     if isinstance(event, StageFinished):
+        if event.reused:
+            return f"{event.stage} {event.status} (reused: not run again)"
+        if event.cached:
+            return f"{event.stage} {event.status} (cached: not run again)"
         if event.status == "succeeded":
             more = f" ({_attempts(event.attempts)})" if event.attempts > 1 else ""
             return f"{event.stage} succeeded in {event.duration_s:.2f}s{more}"
@@ -234,7 +238,9 @@ class LiveProgress:
         style = _STYLE.get(event.status, "")
         done = event.status == "succeeded"
         status = f"[{style}]{event.status}" if style else event.status
-        if done and event.attempts > 1:
+        if event.reused or event.cached:
+            status += f" [dim]({'reused' if event.reused else 'cached'})"
+        elif done and event.attempts > 1:
             status += f" [dim]({_attempts(event.attempts)})"
         if not done and event.error is not None:
             status += f" [dim]{escape(event.error.type)}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from rich.console import Console
@@ -45,6 +45,11 @@ def _status(status: str) -> str:
     return f"[{style}]{status}[/]" if style else status
 
 
+def _taken(reused: bool, cached: bool) -> str:
+    """What a stage's status adds when no agent ran it."""
+    return " (reused)" if reused else " (cached)" if cached else ""
+
+
 def _error(error: ErrorInfo | None, limit: int = 100) -> str:
     if error is None:
         return ""
@@ -83,8 +88,12 @@ def describe_output(value: Any) -> str:
     return text if len(text) <= 60 else text[:59] + "…"
 
 
-def stages_table(result: RunResult) -> Table:
-    """One row per stage of a finished run: status, attempts, time, output, error."""
+def stages_table(
+    result: RunResult, reused: Collection[str] = (), cached: Collection[str] = ()
+) -> Table:
+    """One row per stage of a finished run: status, attempts, time, output, error; the
+    stages in ``reused`` (taken over by a retry) and ``cached`` (from the stage cache)
+    say so."""
     table = Table(title=f"{escape(result.workflow)} · run {result.run_id}", title_justify="left")
     for column in ("stage", "agent", "status", "attempts", "time", "output", "error"):
         table.add_column(column, overflow="fold")
@@ -92,7 +101,7 @@ def stages_table(result: RunResult) -> Table:
         table.add_row(
             escape(name),
             escape(outcome.agent),
-            _status(outcome.status),
+            _status(outcome.status) + _taken(name in reused, name in cached),
             str(outcome.attempts),
             _seconds(outcome.duration_s),
             escape(describe_output(outcome.output)),
@@ -157,6 +166,10 @@ def run_detail(console: Console, detail: RunDetail) -> None:
     facts.add_row("progress", f"{run.progress}%")
     if run.resumes:
         facts.add_row("resumed", f"{run.resumes} time(s) after a crash")
+    if run.retry_of is not None:
+        facts.add_row("retry of", run.retry_of)
+    if detail.retries:
+        facts.add_row("retries", ", ".join(detail.retries))
     if run.error is not None:
         facts.add_row("error", _error(run.error, 400))
     console.print(facts)
@@ -167,7 +180,7 @@ def run_detail(console: Console, detail: RunDetail) -> None:
         table.add_row(
             escape(stage.stage),
             escape(stage.agent),
-            _status(stage.status),
+            _status(stage.status) + _taken(stage.reused, stage.cached),
             str(stage.attempts),
             _seconds(stage.duration_s),
             escape(stage.output_summary or ""),

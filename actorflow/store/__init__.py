@@ -16,6 +16,7 @@ from ._callbacks import OpenCallback
 from ._connect import ENV_VAR, default_path
 from ._errors import StoreError
 from ._outbox import CallbackOutbox
+from ._retry import RetryError, RetryPlan
 from ._schema import LATEST as SCHEMA_VERSION
 from ._store import RunStore
 from ._types import (
@@ -36,6 +37,8 @@ __all__ = [
     "CallbackOutbox",
     "OpenCallback",
     "Recovery",
+    "RetryError",
+    "RetryPlan",
     "RunDetail",
     "RunRecord",
     "RunStore",

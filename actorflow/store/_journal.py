@@ -31,8 +31,10 @@ from actorflow.contracts import (
     encode_event,
 )
 
+from ._cache import take_output, write_entry
 from ._connect import write_transaction
 from ._outputs import CONTEXT_KEY, INPUT_KEY, OutputFiles, StoredValue
+from ._retry import link
 
 _encoder = msgspec.json.Encoder()
 SPEC_KEY = "@spec"
@@ -47,6 +49,9 @@ class Submitted:
     input: FrozenMap
     context: FrozenMap
     at: float
+    #: the run this one retries, and the stages whose stored outputs it takes over.
+    retry_of: str | None = None
+    reused: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +60,10 @@ class StageEnded:
 
     run_id: str
     outcome: StageOutcome
+    #: ``(key, expires_at)``: store a stage-cache entry for this output.
+    cache_entry: tuple[str, float | None] | None = None
+    #: ``(run_id, stage)`` whose stored output a cache hit took: not stored again.
+    taken: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +168,8 @@ class Journal:
         if isinstance(fact, Event):
             return fact
         if isinstance(fact, StageEnded):
+            if fact.taken is not None:
+                return lambda conn, _batch: self._outcome(conn, fact, None)
             stored = self._outputs.store(fact.run_id, fact.outcome.stage, fact.outcome.output)
             return lambda conn, _batch: self._outcome(conn, fact, stored)
         if isinstance(fact, Recorded):
@@ -235,8 +246,12 @@ class Journal:
             """,
             [(fact.run_id, s.name, i, s.agent) for i, s in enumerate(fact.spec.stages)],
         )
+        if fact.retry_of is not None:
+            link(conn, fact.run_id, fact.retry_of, fact.reused)
 
-    def _outcome(self, conn: sqlite3.Connection, fact: StageEnded, stored: StoredValue) -> None:
+    def _outcome(
+        self, conn: sqlite3.Connection, fact: StageEnded, stored: StoredValue | None
+    ) -> None:
         o = fact.outcome
         conn.execute(
             """
@@ -262,12 +277,16 @@ class Journal:
                 o.finished_at,
                 o.duration_s,
                 error_json(o.error),
-                stored.json,
-                _encoder.encode(stored.files).decode(),
-                stored.summary,
-                "; ".join(stored.inexact) or None,
+                stored.json if stored else None,
+                _encoder.encode(stored.files).decode() if stored else None,
+                stored.summary if stored else None,
+                ("; ".join(stored.inexact) or None) if stored else None,
             ),
         )
+        if fact.taken is not None:
+            take_output(conn, fact.run_id, o.stage, fact.taken)
+        if fact.cache_entry is not None and stored is not None and not stored.inexact:
+            write_entry(conn, fact.run_id, o, *fact.cache_entry)
 
     def _event(self, conn: sqlite3.Connection, batch: _Batch, event: Event) -> None:
         run_id = event.run_id

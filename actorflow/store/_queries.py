@@ -17,7 +17,7 @@ When = float | dt.datetime
 
 _RUN_COLUMNS = (
     "run_id, workflow, status, started_at, finished_at, execution_time_s, progress, "
-    "error_json, summary_json, resumes"
+    "error_json, summary_json, resumes, retry_of"
 )
 _FINISHED = ("completed", "failed", "cancelled", "interrupted")
 
@@ -31,7 +31,8 @@ def _error(text: str | None) -> ErrorInfo | None:
 
 
 def _run(row: tuple[Any, ...]) -> RunRecord:
-    (run_id, workflow, status, started, finished, exec_s, progress, error, summary, resumes) = row
+    (run_id, workflow, status, started, finished, exec_s, progress, error, summary, resumes,
+     retry_of) = row  # fmt: skip
     stages = freeze(msgspec.json.decode(summary)["stages"]) if summary else None
     return RunRecord(
         run_id=run_id,
@@ -44,15 +45,17 @@ def _run(row: tuple[Any, ...]) -> RunRecord:
         error=_error(error),
         stages=stages,
         resumes=resumes,
+        retry_of=retry_of,
     )
 
 
-def _filters(
+def _filters(  # noqa: PLR0917 - private; each caller passes every filter in this order
     status: str | Collection[str] | None,
     workflow: str | None,
     since: When | None,
     until: When | None,
     id_prefix: str | None,
+    retries_of: str | None = None,
 ) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
@@ -74,6 +77,9 @@ def _filters(
         # the primary key's index. Run ids are ASCII, so U+10FFFF sorts after them all.
         clauses.append("run_id >= ? AND run_id < ?")
         params.extend((id_prefix, id_prefix + "\U0010ffff"))
+    if retries_of is not None:
+        clauses.append("retry_of = ?")
+        params.append(retries_of)
     return (f"WHERE {' AND '.join(clauses)}" if clauses else ""), params
 
 
@@ -85,10 +91,11 @@ def list_runs(
     since: When | None,
     until: When | None,
     id_prefix: str | None = None,
+    retries_of: str | None = None,
     limit: int,
     offset: int = 0,
 ) -> tuple[RunRecord, ...]:
-    where, params = _filters(status, workflow, since, until, id_prefix)
+    where, params = _filters(status, workflow, since, until, id_prefix, retries_of)
     rows = conn.execute(
         f"SELECT {_RUN_COLUMNS} FROM runs {where} "  # noqa: S608 - only fixed clauses are formatted in; values are bound
         "ORDER BY started_at DESC, rowid DESC LIMIT ? OFFSET ?",
@@ -103,8 +110,9 @@ def count_runs(
     status: str | Collection[str] | None,
     workflow: str | None,
     id_prefix: str | None,
+    retries_of: str | None = None,
 ) -> int:
-    where, params = _filters(status, workflow, None, None, id_prefix)
+    where, params = _filters(status, workflow, None, None, id_prefix, retries_of)
     (count,) = conn.execute(f"SELECT count(*) FROM runs {where}", params).fetchone()  # noqa: S608 - as above
     return int(count)
 
@@ -158,6 +166,8 @@ def get_run(conn: sqlite3.Connection, run_id: str) -> RunDetail | None:
             output_summary=summary,
             output_files=tuple(msgspec.json.decode(files)) if files else (),
             attempt_history=tuple(history.get(stage, ())),
+            reused=bool(reused),
+            cached=bool(cached),
         )
         for (
             stage,
@@ -171,10 +181,13 @@ def get_run(conn: sqlite3.Connection, run_id: str) -> RunDetail | None:
             has_output,
             summary,
             files,
+            reused,
+            cached,
         ) in conn.execute(
             """
             SELECT stage, agent, status, attempts, started_at, finished_at, duration_s,
-                   error_json, output_json IS NOT NULL, output_summary, output_files
+                   error_json, output_json IS NOT NULL, output_summary, output_files, reused,
+                   cached
             FROM stages WHERE run_id = ? ORDER BY position, stage
             """,
             (run_id,),
@@ -187,7 +200,20 @@ def get_run(conn: sqlite3.Connection, run_id: str) -> RunDetail | None:
         )
     )
     spec = freeze(msgspec.json.decode(row[-1])) if row[-1] else None
-    return RunDetail(run=_run(row[:-1]), spec=spec, stages=stages, events=events)
+    _, retries = retry_links(conn, run_id)
+    return RunDetail(run=_run(row[:-1]), spec=spec, stages=stages, events=events, retries=retries)
+
+
+def retry_links(conn: sqlite3.Connection, run_id: str) -> tuple[str | None, tuple[str, ...]]:
+    """The run ``run_id`` retries, and the runs retrying it, oldest first."""
+    row = conn.execute("SELECT retry_of FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+    retries = tuple(
+        retry
+        for (retry,) in conn.execute(
+            "SELECT run_id FROM runs WHERE retry_of = ? ORDER BY started_at, rowid", (run_id,)
+        )
+    )
+    return (row[0] if row else None), retries
 
 
 def stage_output_row(

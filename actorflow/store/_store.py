@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 
 import msgspec
 
+from actorflow._handle import RunHandle
+from actorflow._ids import new_run_id
 from actorflow._runtime import Runtime
 from actorflow.bus import get_logger
 from actorflow.contracts import (
@@ -28,9 +30,10 @@ from actorflow.contracts import (
     RuntimeStoppedError,
     StageOutcome,
     WorkflowSpec,
+    freeze,
 )
 
-from . import _queries, _resume
+from . import _cache, _queries, _resume, _retry
 from ._connect import connect, default_path, enable_wal, write_transaction
 from ._errors import StoreError, store_error
 from ._journal import Journal, Recorded, StageEnded, Submitted
@@ -56,13 +59,21 @@ class _Recorder:
     rest (outcomes, events) comes from the coordinator's thread, which must not wait.
     """
 
-    __slots__ = ("_record_now", "_writer", "active")
+    __slots__ = ("_cache", "_record_now", "_writer", "active", "retries")
 
-    def __init__(self, writer: Writer, record_now: Callable[[Submitted], None]) -> None:
+    def __init__(
+        self,
+        writer: Writer,
+        record_now: Callable[[Submitted], None],
+        cache: _cache.StageCacheStore,
+    ) -> None:
         self._writer = writer
+        self._cache = cache
         self._record_now = record_now
         #: runs submitted and not finished yet (set operations are atomic under the GIL).
         self.active: set[str] = set()
+        #: run ids about to be submitted as retries, and the run each one retries.
+        self.retries: dict[str, str] = {}
 
     def run_submitted(
         self,
@@ -70,15 +81,19 @@ class _Recorder:
         spec: WorkflowSpec,
         input: FrozenMap,
         context: FrozenMap,
-        resume_from: Mapping[str, StageOutcome],  # noqa: ARG002 - recovery recorded it
+        resume_from: Mapping[str, StageOutcome],
     ) -> None:
+        # A resumed run's reused stages are recorded already; a retry's are the old run's.
+        retry_of = self.retries.pop(run_id, None)
+        reused = tuple(resume_from) if retry_of is not None else ()
         # Raises StoreError when the run cannot be recorded: the runtime refuses it.
-        self._record_now(Submitted(run_id, spec, input, context, time.time()))
+        self._record_now(Submitted(run_id, spec, input, context, time.time(), retry_of, reused))
         self.active.add(run_id)
         self._writer.put(Recorded(run_id))
 
     def stage_finished(self, run_id: str, outcome: StageOutcome) -> None:
-        self._writer.put(StageEnded(run_id, outcome))
+        entry, taken = self._cache.finished(run_id, outcome)
+        self._writer.put(StageEnded(run_id, outcome, entry, taken))
 
     def event(self, event: Event) -> None:
         if type(event) is RunFinished:
@@ -170,7 +185,9 @@ class RunStore:
             batch_size=batch_size,
             on_lost=self._lost,
         )
-        self._recorder = _Recorder(self._writer, self._record_submission)
+        #: The stage cache (``cache = true`` stages), kept in this store.
+        self.cache = _cache.StageCacheStore(self._use, self.outputs)
+        self._recorder = _Recorder(self._writer, self._record_submission, self.cache)
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -315,8 +332,10 @@ class RunStore:
             if id(runtime) not in self._attached:
                 _, unlisten = runtime.hub.subscribe(None, self._recorder.event)
                 unobserve = runtime.observe(self._recorder)
+                runtime.use_cache(self.cache)
 
                 def detach() -> None:
+                    runtime.use_cache(None)
                     unlisten()
                     unobserve()
 
@@ -391,7 +410,99 @@ class RunStore:
             handle=handle,
         )
 
+    # -- retries --------------------------------------------------------------------------
+
+    def plan_retry(
+        self,
+        run_id: str,
+        *,
+        agents: Collection[str],
+        from_stage: str | None = None,
+        input: Mapping[str, Any] | None = None,
+    ) -> _retry.RetryPlan:
+        """What a retry of ``run_id`` would run again and take over (nothing is run).
+
+        Args:
+            run_id: the run to retry (a whole id).
+            agents: the agents the retry can use (``Runtime.agent_names``).
+            from_stage: also run this stage and everything downstream of it again.
+            input: the retry's input instead of the old run's.
+
+        Raises:
+            RetryError: the run is unknown or still under way, ``from_stage`` is not
+                one of its stages, or a stored output it needs is gone.
+        """
+        frozen = None if input is None else freeze(dict(input), where="input")
+        return self._use(
+            f"reading run {run_id}",
+            lambda conn: _retry.plan(
+                conn, self.outputs, run_id, agents=agents, from_stage=from_stage, input=frozen
+            ),
+        )
+
+    def submit_retry(
+        self, runtime: Runtime, plan: _retry.RetryPlan, *, run_id: str | None = None
+    ) -> RunHandle:
+        """Start, on ``runtime`` (attached to this store), the new run ``plan`` describes,
+        recorded as a retry of ``plan.retry_of``; its taken-over stages are not run."""
+        new_id = run_id or new_run_id()
+        self._recorder.retries[new_id] = plan.retry_of
+        try:
+            return runtime.submit(
+                plan.spec,
+                plan.input,
+                context=plan.context,
+                run_id=new_id,
+                resume_from=plan.reused,
+            )
+        finally:
+            self._recorder.retries.pop(new_id, None)
+
+    def retry(
+        self,
+        runtime: Runtime,
+        run_id: str,
+        *,
+        from_stage: str | None = None,
+        input: Mapping[str, Any] | None = None,
+    ) -> RunHandle:
+        """Retry ``run_id`` on ``runtime``: a new run of its workflow and input, taking
+        over the stored outputs of the stages that succeeded and do not depend on one
+        run again (see :meth:`plan_retry`).
+
+        Raises:
+            RetryError: as :meth:`plan_retry`.
+        """
+        plan = self.plan_retry(
+            run_id, agents=runtime.agent_names, from_stage=from_stage, input=input
+        )
+        return self.submit_retry(runtime, plan)
+
     # -- queries --------------------------------------------------------------------------
+
+    def cache_entries(self) -> tuple[_cache.CacheEntry, ...]:
+        """The stage cache's entries, newest first."""
+        return self.cache.entries()
+
+    def clear_cache(self, *, stage: str | None = None) -> int:
+        """Delete the stage cache's entries (of ``stage`` only, if given); the stored
+        outputs stay with their runs. Returns how many were deleted."""
+
+        def clear(conn: sqlite3.Connection) -> int:
+            with write_transaction(conn):
+                if stage is None:
+                    return conn.execute("DELETE FROM cache").rowcount
+                return conn.execute("DELETE FROM cache WHERE stage = ?", (stage,)).rowcount
+
+        return self._use("clearing the stage cache", clear)
+
+    def retry_links(self, run_id: str) -> tuple[str | None, tuple[str, ...]]:
+        """The run ``run_id`` retries (``None``: none) and the runs retrying it, oldest
+        first."""
+        return self._use(
+            f"reading the retries of run {run_id}",
+            lambda conn: _queries.retry_links(conn, run_id),
+        )
 
     def list_runs(
         self,
@@ -401,6 +512,7 @@ class RunStore:
         since: When | None = None,
         until: When | None = None,
         id_prefix: str | None = None,
+        retries_of: str | None = None,
         limit: int = 50,
         offset: int = 0,
     ) -> tuple[RunRecord, ...]:
@@ -412,6 +524,7 @@ class RunStore:
             since: runs started at or after this (unix time or datetime).
             until: runs started before this.
             id_prefix: runs whose id starts with this.
+            retries_of: runs retrying this run (a whole id).
             limit: at most this many.
             offset: skip this many first (for the next page).
         """
@@ -424,6 +537,7 @@ class RunStore:
                 since=since,
                 until=until,
                 id_prefix=id_prefix,
+                retries_of=retries_of,
                 limit=limit,
                 offset=offset,
             ),
@@ -435,12 +549,17 @@ class RunStore:
         status: str | Collection[str] | None = None,
         workflow: str | None = None,
         id_prefix: str | None = None,
+        retries_of: str | None = None,
     ) -> int:
         """How many runs ``list_runs`` would find with these filters and no limit."""
         return self._use(
             "counting runs",
             lambda conn: _queries.count_runs(
-                conn, status=status, workflow=workflow, id_prefix=id_prefix
+                conn,
+                status=status,
+                workflow=workflow,
+                id_prefix=id_prefix,
+                retries_of=retries_of,
             ),
         )
 

@@ -28,6 +28,7 @@ class RunRecord(msgspec.Struct, frozen=True, kw_only=True):
         error: why it failed, was cancelled or interrupted.
         stages: each stage's final status, in declaration order (once finished).
         resumes: how many times it was resumed after a crash.
+        retry_of: the run this one retries (``RunStore.retry``), if it is a retry.
     """
 
     run_id: str
@@ -40,6 +41,7 @@ class RunRecord(msgspec.Struct, frozen=True, kw_only=True):
     error: ErrorInfo | None = None
     stages: FrozenMap | None = None
     resumes: int = 0
+    retry_of: str | None = None
 
 
 class AttemptRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -61,7 +63,12 @@ class AttemptRecord(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class StageRecord(msgspec.Struct, frozen=True, kw_only=True):
-    """One stage of a run as stored; its output is loaded on demand (``stage_output``)."""
+    """One stage of a run as stored; its output is loaded on demand (``stage_output``).
+
+    ``reused`` is true when a retry took its outcome and output over from the run it
+    retries instead of running it again; ``cached`` when its output came from the stage
+    cache (no agent was asked).
+    """
 
     stage: str
     agent: str
@@ -75,15 +82,19 @@ class StageRecord(msgspec.Struct, frozen=True, kw_only=True):
     output_summary: str | None = None
     output_files: tuple[str, ...] = ()
     attempt_history: tuple[AttemptRecord, ...] = ()
+    reused: bool = False
+    cached: bool = False
 
 
 class RunDetail(msgspec.Struct, frozen=True, kw_only=True):
-    """A run with its workflow spec, its stages and all its events, oldest first."""
+    """A run with its workflow spec, its stages and all its events, oldest first, and
+    the ids of the runs retrying it, oldest first."""
 
     run: RunRecord
     spec: FrozenMap | None
     stages: tuple[StageRecord, ...]
     events: tuple[AnyEvent, ...]
+    retries: tuple[str, ...] = ()
 
 
 class AgentStats(msgspec.Struct, frozen=True, kw_only=True):

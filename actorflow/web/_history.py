@@ -80,6 +80,8 @@ def status(store: RunStore, run_id: str, rows: int) -> WorkflowStatus | None:
                 attempts=s.attempts,
                 duration_s=s.duration_s,
                 error=run_error(s.error),
+                reused=s.reused,
+                cached=s.cached,
             )
             for s in detail.stages
         ],

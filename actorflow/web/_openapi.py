@@ -21,6 +21,8 @@ from actorflow.api_schema import (
     ExecuteRequest,
     ExecuteResponse,
     Health,
+    RetryRequest,
+    RetryResponse,
     Stats,
     UploadResponse,
     WorkflowDefinitionList,
@@ -114,6 +116,8 @@ def _document(secured: bool) -> bytes:
         WorkflowStatus,
         WorkflowList,
         CancelResponse,
+        RetryRequest,
+        RetryResponse,
         Health,
         AgentList,
         WorkflowDefinitionList,
@@ -129,6 +133,8 @@ def _document(secured: bool) -> bytes:
         status,
         listing,
         cancel,
+        retry_req,
+        retry_resp,
         health,
         agents,
         definitions,
@@ -225,6 +231,15 @@ def _document(secured: bool) -> bytes:
                 _ok("Cancellation requested", cancel),
                 (403, 404, 409),
                 parameters=[_path_id()],
+            )
+        },
+        "/v1/workflows/{workflow_id}/retry": {
+            "post": _op(
+                "Retry a finished run: a new run that reuses the stages that succeeded",
+                _ok("The retry was started", retry_resp),
+                (403, 404, 409, 413, 415, 422, 429, 503),
+                parameters=[_path_id()],
+                body={"required": False, "content": _json_content(retry_req)},
             )
         },
         "/v1/workflows/{workflow_id}/results": {

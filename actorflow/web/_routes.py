@@ -8,9 +8,9 @@ from urllib.parse import urlencode
 import msgspec
 from aiohttp import web
 
-from actorflow.api_schema import ApiStatus, ExecuteRequest
+from actorflow.api_schema import ApiStatus, ExecuteRequest, RetryRequest
 
-from . import _figures, _files, _sse
+from . import _figures, _files, _retries, _sse
 from ._errors import invalid
 from ._http import endpoint, read_json
 from ._keys import SERVICE_KEY, SETTINGS_KEY
@@ -88,6 +88,15 @@ async def cancel(request: web.Request) -> web.Response:
     return _json(await _service(request).cancel(await _run_id(request)))
 
 
+async def retry(request: web.Request) -> web.Response:
+    """A new run of the run named, taking over what succeeded (the body is optional)."""
+    run_id = await _run_id(request)
+    body = RetryRequest()
+    if request.can_read_body:
+        body = await read_json(request, _settings(request), RetryRequest)
+    return _json(await _retries.retry(_service(request), run_id, body))
+
+
 async def results(request: web.Request) -> web.StreamResponse:
     query = request.query
     return await _files.results(
@@ -133,6 +142,7 @@ ROUTES: tuple[tuple[str, str, Any, bool], ...] = (
     ("GET", "/v1/workflows/{workflow_id}/status", status, False),
     ("GET", "/v1/workflows/{workflow_id}/events", events, False),
     ("POST", "/v1/workflows/{workflow_id}/cancel", cancel, False),
+    ("POST", "/v1/workflows/{workflow_id}/retry", retry, False),
     ("GET", "/v1/workflows/{workflow_id}/results", results, False),
     ("GET", "/v1/workflow-definitions", definitions, False),
     ("GET", "/v1/agents/capabilities", agents, False),

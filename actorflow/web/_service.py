@@ -40,7 +40,7 @@ from actorflow.contracts import (
 )
 from actorflow.store import OpenCallback, RunStore, StoreError
 
-from . import _history
+from . import _history, _retries
 from ._convert import STORE_STATUSES, api_status
 from ._errors import ApiError, not_found
 from ._guard import HostPolicy, Lookup, system_lookup
@@ -159,7 +159,7 @@ class WebService:
             for recovery in recoveries:
                 if recovery.handle is not None:
                     url = waiting.pop(recovery.run_id, None)
-                    self._follow(recovery.handle.workflow, recovery.run_id, recovery.handle, url)
+                    self.follow(recovery.handle.workflow, recovery.run_id, recovery.handle, url)
             for callback in callbacks:
                 await self._resume_callback(callback, ended=callback.run_id in waiting)
         self.started_at = time.time()
@@ -223,10 +223,20 @@ class WebService:
         if isinstance(event, RunFinished) and not tracked.via_api:
             self.tracker.retire(tracked)
 
-    def _follow(
-        self, spec: WorkflowSpec, run_id: str, handle: Any, callback_url: str | None
+    def follow(
+        self, spec: WorkflowSpec, run_id: str, handle: Any, callback_url: str | None = None
     ) -> Tracked:
-        tracked = self.tracker.add(Tracked.submitted(run_id, spec, callback_url))
+        """Track a run this service started, until its result is in."""
+        return self.follow_tracked(
+            self.tracker.add(Tracked.submitted(run_id, spec, callback_url)), handle
+        )
+
+    def follow_tracked(self, tracked: Tracked, handle: Any) -> Tracked:
+        """Follow a run tracked before it was submitted, until its result is in.
+
+        For runs whose first events come at once (a retry's reused stages): tracked
+        first, none of them is lost.
+        """
         loop = self._loop
         assert loop is not None
 
@@ -248,13 +258,8 @@ class WebService:
 
     # -- runs -----------------------------------------------------------------------------
 
-    async def execute(self, request: ExecuteRequest) -> ExecuteResponse:
-        """Check and submit a run; return once it is recorded (committed to the store).
-
-        Raises:
-            ApiError: 429 at the concurrency limit, 403/413/422 for refused input, 503
-                when the runtime is stopping or the store cannot record the run.
-        """
+    def check_capacity(self) -> None:
+        """Raise a 429 ``ApiError`` when this server runs as many runs as it may."""
         limit = self.settings.max_concurrent_runs
         if self.tracker.active_api_runs() >= limit:
             raise ApiError(
@@ -264,6 +269,15 @@ class WebService:
                 "retry when one has finished",
                 headers={"Retry-After": "5"},
             )
+
+    async def execute(self, request: ExecuteRequest) -> ExecuteResponse:
+        """Check and submit a run; return once it is recorded (committed to the store).
+
+        Raises:
+            ApiError: 429 at the concurrency limit, 403/413/422 for refused input, 503
+                when the runtime is stopping or the store cannot record the run.
+        """
+        self.check_capacity()
         if request.callback_url is not None:
             await self.policy.check_url(request.callback_url, "callback_url")
         spec = await self.planner.plan(request, self.runtime.agent_names)
@@ -319,7 +333,7 @@ class WebService:
             if isinstance(exc, UnfreezableError):
                 raise ApiError(422, "invalid_input", str(exc), field="input_data") from None
             raise
-        tracked = self._follow(spec, run_id, handle, request.callback_url)
+        tracked = self.follow(spec, run_id, handle, request.callback_url)
         return ExecuteResponse(
             workflow_id=run_id,
             status="processing",
@@ -329,11 +343,21 @@ class WebService:
         )
 
     async def status(self, run_id: str) -> bytes:
-        """The encoded ``WorkflowStatus`` of a run (from memory, else the store).
+        """The encoded ``WorkflowStatus`` of a run (from memory, else the store), with
+        the run it retries and its retries.
 
         Raises:
             ApiError: 404 for an unknown run.
         """
+        body = await self._status(run_id)
+        if self.store is None:
+            return body
+        try:
+            return await asyncio.to_thread(_retries.with_links, self.store, run_id, body)
+        except StoreError:
+            return body  # the links are extras: the status stands without them
+
+    async def _status(self, run_id: str) -> bytes:
         tracked = await self._settled(run_id)
         if tracked is not None:
             body = tracked.status_body(self.settings.result_rows)

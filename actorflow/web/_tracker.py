@@ -51,6 +51,8 @@ class _Stage:
     attempts: int = 0
     duration_s: float | None = None
     error: object = None
+    reused: bool = False
+    cached: bool = False
 
     def summary(self) -> StageSummary:
         return StageSummary(
@@ -60,6 +62,8 @@ class _Stage:
             attempts=self.attempts,
             duration_s=self.duration_s,
             error=self.error,  # type: ignore[arg-type]  # a RunError or None
+            reused=self.reused,
+            cached=self.cached,
         )
 
 
@@ -143,6 +147,7 @@ class Tracked:
             stage = self._stage(event.stage)
             stage.status, stage.attempts = event.status, event.attempts
             stage.duration_s, stage.error = event.duration_s, run_error(event.error)
+            stage.reused, stage.cached = event.reused, event.cached
             self.current_stage = event.stage
         elif isinstance(event, RunFinished):
             self.finished = event
@@ -284,6 +289,10 @@ class Tracker:
 
     def get(self, run_id: str) -> Tracked | None:
         return self._runs.get(run_id)
+
+    def discard(self, run_id: str) -> None:
+        """Forget a run that was tracked but could not be submitted."""
+        self._runs.pop(run_id, None)
 
     def retire(self, tracked: Tracked) -> None:
         """Note that ``tracked`` finished; the oldest finished runs are forgotten."""

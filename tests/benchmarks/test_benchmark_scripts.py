@@ -85,3 +85,13 @@ def test_backends_benchmark_runs_both_backends_and_they_agree(tmp_path: Path) ->
     for key in ("ray_3_stage_run_p50_us", "bare_ray_3_calls_p50_us", "ray_3_stage_ratio"):
         assert positive(figures[key]), (key, figures)
     assert figures["revenue"]["identical"] is True, figures["revenue"]
+
+
+def test_cache_benchmark_runs_twice_and_the_second_run_comes_from_the_cache(
+    tmp_path: Path,
+) -> None:
+    figures = run_benchmark("cache.py", tmp_path, "--rows", "2000")
+    assert figures["first"]["cached"] == []
+    assert figures["second"]["cached"] == ["extract", "process", "insights"]
+    assert figures["second"]["records"] == figures["first"]["records"] > 0
+    assert positive(figures["second_share"])

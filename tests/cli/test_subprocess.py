@@ -103,3 +103,35 @@ def test_the_script_reports_bad_input_in_one_line_with_exit_code_2(tmp_path: Pat
     assert done.stdout == ""
     (line,) = done.stderr.splitlines()
     assert line.startswith("error: ") and "cannot read workflow file" in line
+
+
+def test_a_run_that_failed_in_one_process_is_retried_in_another(tmp_path: Path) -> None:
+    from tests.store.retry_agents import calls, workflow
+
+    path = tmp_path / "retried.json"
+    path.write_text(json.dumps(workflow(tmp_path)), encoding="utf-8")
+    db = str(tmp_path / "runs.db")
+    agents = ("--agents", "tests.store.retry_agents:register")
+    (tmp_path / "fail").touch()
+    first = actorflow("--db", db, "run", str(path), "--json", *agents, cwd=tmp_path,
+                      pythonpath=REPO)  # fmt: skip
+    assert first.returncode == 1, first.stderr
+    failed = json.loads(first.stdout)["run_id"]
+    (tmp_path / "fail").unlink()
+    (tmp_path / "calls.txt").unlink()
+
+    # A new process: the reused stages' outputs come from the store's Parquet files.
+    second = actorflow("--db", db, "runs", "retry", failed, "--json", *agents, cwd=tmp_path,
+                       pythonpath=REPO)  # fmt: skip
+
+    assert second.returncode == 0, second.stderr
+    assert calls(tmp_path / "calls.txt") == ["c", "d"]
+    document = json.loads(second.stdout)
+    assert document["status"] == "completed"
+    with RunStore(db) as store:
+        (retry,) = store.list_runs(retries_of=failed)
+        output = store.stage_output(retry.run_id, "d")
+        reused = [s.stage for s in store.get_run(retry.run_id).stages if s.reused]  # type: ignore[union-attr]
+    assert retry.run_id == document["run_id"]
+    assert reused == ["a", "b", "e"]
+    assert [row["stage"] for row in output.to_dicts()] == ["a", "b", "c", "d"]

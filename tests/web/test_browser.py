@@ -19,6 +19,9 @@ import pytest
 from actorflow import Runtime
 from actorflow.store import RunStore
 from actorflow.web import Settings, create_app, register_builtin_agents
+from tests.store.retry_agents import calls
+from tests.store.retry_agents import register as register_retry_agents
+from tests.store.retry_agents import workflow as retry_workflow
 from tests.web.web_agents import RECORDS, register_agents
 from tests.web.web_server import ThreadedServer
 
@@ -298,3 +301,52 @@ def test_every_page_fits_the_screen_from_phone_to_desktop(
                 assert health["y"] + health["height"] <= header["y"] + header["height"] + 0.5
         finally:
             browser.close()
+
+
+def test_the_retry_button_reruns_a_failed_run_reusing_what_succeeded(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    register_retry_agents(runtime)
+    with (
+        RunStore(tmp_path / "runs.db") as store,
+        ThreadedServer(lambda: create_app(runtime, store)) as server,
+    ):
+        (tmp_path / "fail").touch()
+        failed = runtime.run(retry_workflow(tmp_path), timeout=30)
+        assert failed.status == "failed"
+        (tmp_path / "fail").unlink()
+        (tmp_path / "calls.txt").unlink()
+        with sync_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+            try:
+                page = browser.new_page(viewport={"width": 1366, "height": 900})
+                errors: list[str] = []
+                page.on("pageerror", lambda error: errors.append(str(error)))
+                page.goto(f"{server.url}/#run/{failed.run_id}")
+                page.get_by_role("button", name="Retry run").click(timeout=30_000)
+                page.wait_for_function(
+                    """old => document.querySelector('#run-id').textContent !== old
+                        && /completed/.test(document.querySelector('#run-state').textContent)""",
+                    arg=failed.run_id,
+                    timeout=30_000,
+                )
+                new_id = page.inner_text("#run-id").strip()
+                reused = page.eval_on_selector_all(
+                    "#stage-bars .bar[data-reused='true']", "bars => bars.map(b => b.dataset.stage)"
+                )
+                labels = page.eval_on_selector_all(
+                    "#stage-bars .bar .pct", "cells => cells.map(c => c.textContent)"
+                )
+                page.wait_for_selector("#run-chain:not([hidden]) a")
+                chain = page.inner_text("#run-chain")
+                assert page.locator("#run-retry").is_hidden()
+                page.screenshot(path=str(SCREENSHOTS / "dashboard-retry.png"), full_page=True)
+            finally:
+                browser.close()
+    assert sorted(reused) == ["a", "b", "e"]
+    assert labels.count("reused") == 3
+    assert chain.startswith("Retry of")
+    assert failed.run_id[:12] in chain
+    assert calls(tmp_path / "calls.txt") == ["c", "d"]
+    assert new_id != failed.run_id
+    assert errors == []

@@ -250,6 +250,9 @@ function watch(runId, stages) {
   $("run-of").textContent = "–";
   $("stage-bars").replaceChildren();
   $("run-cancel").disabled = false;
+  $("run-retry").hidden = true;
+  $("run-chain").hidden = true;
+  $("run-chain").replaceChildren();
   setBar($("run-overall").parentElement, 0, "processing");
   $("run-state").textContent = "Waiting for the first event…";
   ensureBars(stages);
@@ -279,7 +282,12 @@ function watch(runId, stages) {
   });
   on("stage_finished", (e) => {
     const ok = e.status === "succeeded";
-    setBar(barOf(e.stage), ok ? 100 : 0, e.status, ok ? "100%" : e.status);
+    const bar = barOf(e.stage);
+    // A retry's reused stage was not run: its output was taken over from the run retried.
+    // A cached one came from the stage cache: no agent ran it either.
+    setBar(bar, ok ? 100 : 0, e.status, e.reused ? "reused" : e.cached ? "cached" : ok ? "100%" : e.status);
+    if (e.reused) bar.dataset.reused = "true";
+    if (e.cached) bar.dataset.cached = "true";
     overall(e);
   });
   on("run_finished", (e) => {
@@ -287,12 +295,44 @@ function watch(runId, stages) {
     setBar($("run-overall").parentElement, e.progress, e.status, `${e.progress}% · ${e.status}`);
     $("run-state").textContent = e.error ? `Run ${e.status}: ${e.error.message}` : `Run ${e.status} in ${fmt.secs(e.execution_time_s)}`;
     $("run-cancel").disabled = true;
+    $("run-retry").hidden = !["failed", "cancelled", "interrupted"].includes(e.status);
     showResults(runId).catch((err) => showError(err.message));
   });
   source.onerror = () => {
     // EventSource reconnects by itself (with Last-Event-ID); say so only while it does.
     if (source.readyState === EventSource.CONNECTING) $("run-state").textContent = "Connection lost; reconnecting…";
   };
+}
+
+async function retryRun() {
+  if (!current) return;
+  $("run-retry").disabled = true;
+  try {
+    const started = await api(`v1/workflows/${encodeURIComponent(current.id)}/retry`, { method: "POST" });
+    history.replaceState(null, "", `#run/${started.workflow_id}`);
+    watch(started.workflow_id, started.stages);
+  } catch (err) {
+    showError(err.message);
+  } finally {
+    $("run-retry").disabled = false;
+  }
+}
+
+function runLink(id) {
+  return el("a", { href: `#run/${encodeURIComponent(id)}`, class: "mono", title: id, text: fmt.short(id) });
+}
+
+// The run's place in its chain of retries: the run it retries, and its own retries.
+function showChain(status) {
+  const parts = [];
+  if (status.retry_of) parts.push("Retry of ", runLink(status.retry_of));
+  if (status.retries && status.retries.length) {
+    if (parts.length) parts.push(" · ");
+    parts.push("Retried by ");
+    status.retries.forEach((id, i) => parts.push(...(i ? [", "] : []), runLink(id)));
+  }
+  $("run-chain").replaceChildren(...parts);
+  $("run-chain").hidden = parts.length === 0;
 }
 
 async function cancelRun() {
@@ -346,6 +386,7 @@ async function showResults(runId) {
   if (!current || current.id !== runId) return; // a newer run took the panel meanwhile
   const results = status.results || {};
   showWorkflowOf(runId, status.workflow);
+  showChain(status);
   $("run-results").hidden = false;
   const base = `v1/workflows/${encodeURIComponent(runId)}/results`;
   const found = findTable(results);
@@ -550,6 +591,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("run-workflow").addEventListener("change", describeWorkflow);
   for (const radio of document.querySelectorAll("input[name=mode]")) radio.addEventListener("change", showMode);
   $("run-cancel").addEventListener("click", cancelRun);
+  $("run-retry").addEventListener("click", retryRun);
   $("run-file").addEventListener("change", fileChosen);
   $("run-sample").addEventListener("click", insertSample);
   $("history-form").addEventListener("submit", (event) => {
