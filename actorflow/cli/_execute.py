@@ -46,7 +46,7 @@ from ._console import make_console
 from ._document import run_document
 from ._errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, CliError, workflow_lines
 from ._progress import LineProgress, LiveProgress, NoProgress, ProgressDisplay
-from ._render import print_insights, stages_table
+from ._render import print_contracts, print_insights, stages_table
 from ._results import ResultWriter, to_jsonable
 from ._store import open_store
 from ._variables import expand_variables
@@ -277,6 +277,7 @@ def _report(
     outputs = {name: o.output for name, o in result.stages.items() if o.output is not None}
     if not json_output:
         human.print(stages_table(result, outcome.reused, outcome.cached))
+        print_contracts(human, outputs)
         print_insights(human, outputs)
     code = EXIT_INTERRUPTED if outcome.interrupted else EXIT_OK if result.ok else EXIT_FAILED
     try:

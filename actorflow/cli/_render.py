@@ -131,6 +131,28 @@ def print_insights(console: Console, outputs: Mapping[str, Any]) -> bool:
     return shown
 
 
+def print_contracts(console: Console, outputs: Mapping[str, Any]) -> bool:
+    """Print each contract a stage inferred (what it assumed of the table), as the TOML a
+    user can paste into the stage to pin it, with what inference found; tell if any."""
+    shown = False
+    for stage, output in outputs.items():
+        if not isinstance(output, Mapping) or output.get("contract_source") != "inferred":
+            continue
+        toml = output.get("contract_toml")
+        if not isinstance(toml, str):
+            continue
+        console.print(Rule(f"inferred contract · {escape(stage)}", align="left"))
+        console.print(
+            "[dim]what the stage assumed of the table; paste it into the stage to pin it[/]"
+        )
+        console.print(toml.rstrip(), markup=False, soft_wrap=True)
+        for finding in output.get("findings") or ():
+            if isinstance(finding, Mapping) and finding.get("message"):
+                console.print(f"# {finding['message']}", markup=False, soft_wrap=True)
+        shown = True
+    return shown
+
+
 def runs_table(runs: Sequence[RunRecord]) -> Table:
     """Runs, newest first, as ``runs list`` shows them."""
     table = Table()

@@ -56,3 +56,6 @@ depends_on = ["extract"]
     saved = json.loads((out / "process.json").read_text(encoding="utf-8"))
     assert saved["contract_source"] == "inferred"
     assert "[[stages.params.contract.fields]]" in saved["contract_toml"]
+    # What was assumed is said, in the form that pins it.
+    assert "inferred contract · process" in result.stdout
+    assert saved["contract_toml"].strip() in result.stdout
