@@ -4,14 +4,12 @@ names, ``HostPolicy.check_connect`` for IP literals)."""
 
 from __future__ import annotations
 
-import socket
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
 from aiohttp import web
-from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
 
 from actorflow import Runtime
@@ -19,20 +17,9 @@ from actorflow.store import RunStore
 from actorflow.web import Settings, create_app
 from actorflow.web._guard import GuardedResolver, HostPolicy
 from actorflow.web._webhooks import Webhooks
+from tests.hosts import PRIVATE_IN_DISGUISE, Answers
 from tests.web.web_server import Served, fake_lookup, start_site
 
-#: Each stands for a loopback, private or link-local address (see the extraction tests).
-PRIVATE_IN_DISGUISE = (
-    "::127.0.0.1",
-    "::ffff:0:7f00:1",
-    "64:ff9b::a9fe:a9fe",
-    "64:ff9b::a00:1",
-    "64:ff9b::7f00:1",
-    "2002:7f00:1::",
-    "2002:a9fe:a9fe::1",
-    "fec0::1",
-    "::a9fe:a9fe",
-)
 #: Names that resolve to them (the tests have no DNS).
 HOSTS = {f"disguised{i}.example": [a] for i, a in enumerate(PRIVATE_IN_DISGUISE)}
 
@@ -70,25 +57,6 @@ async def test_callbacks_to_disguised_private_addresses_are_refused(server: Serv
             "/v1/workflows/execute", {"task": "t", "callback_url": f"http://{host}:9/hook"}
         )
         assert (status, body["error"]["field"]) == (403, "callback_url"), (host, body)
-
-
-class Answers(AbstractResolver):
-    """A resolver whose answers are given: what a hostile DNS server could say."""
-
-    def __init__(self, addresses: Sequence[str]) -> None:
-        self.addresses = addresses
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        return [
-            ResolveResult(hostname=host, host=address, port=port, family=socket.AF_INET6,
-                          proto=0, flags=0)
-            for address in self.addresses
-        ]  # fmt: skip
-
-    async def close(self) -> None:
-        return None
 
 
 @pytest.mark.parametrize("address", PRIVATE_IN_DISGUISE)

@@ -10,12 +10,10 @@ through any of them.
 from __future__ import annotations
 
 import ipaddress
-import socket
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 from aiohttp import web
-from aiohttp.abc import AbstractResolver, ResolveResult
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from yarl import URL
@@ -29,19 +27,7 @@ from actorflow.agents.extraction._network import (
 )
 from actorflow.agents.extraction.hosts import embedded_ipv4, is_public
 from actorflow.contracts import SourceError
-
-#: The reported literals: each stands for a loopback, private or link-local address.
-PRIVATE_IN_DISGUISE = (
-    "::127.0.0.1",  # IPv4-compatible 127.0.0.1
-    "::ffff:0:7f00:1",  # IPv4-translated 127.0.0.1
-    "64:ff9b::a9fe:a9fe",  # NAT64 169.254.169.254 (cloud metadata)
-    "64:ff9b::a00:1",  # NAT64 10.0.0.1
-    "64:ff9b::7f00:1",  # NAT64 127.0.0.1
-    "2002:7f00:1::",  # 6to4 127.0.0.1
-    "2002:a9fe:a9fe::1",  # 6to4 169.254.169.254
-    "fec0::1",  # site-local
-    "::a9fe:a9fe",  # IPv4-compatible 169.254.169.254
-)
+from tests.hosts import PRIVATE_IN_DISGUISE, Answers
 
 PUBLIC_IPV4 = ipaddress.IPv4Address("93.184.216.34")
 
@@ -111,31 +97,6 @@ def test_public_addresses_in_each_form_stay_reachable() -> None:
     for address in ("64:ff9b::808:808", "2002:808:808::1", "::ffff:8.8.8.8", "2606:4700::1111"):
         assert is_public(address), address
         check_url_host(NetworkPolicy(), URL(f"http://[{address}]/records"))
-
-
-class Answers(AbstractResolver):
-    """A resolver whose answers are given: what a hostile DNS server could say."""
-
-    def __init__(self, addresses: Sequence[str]) -> None:
-        self.addresses = addresses
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        return [
-            ResolveResult(
-                hostname=host,
-                host=address,
-                port=port,
-                family=socket.AF_INET6 if ":" in address else socket.AF_INET,
-                proto=0,
-                flags=0,
-            )
-            for address in self.addresses
-        ]
-
-    async def close(self) -> None:
-        return None
 
 
 @pytest.mark.parametrize("address", PRIVATE_IN_DISGUISE)
