@@ -93,7 +93,10 @@ def _stage_problems(
     if check_stage is not None:
         for index, stage in converted:
             if not any(p.field == "agent" for p in by_index[index]):
-                by_index[index].extend(check_stage(stage))
+                # An agent may check again what the workflow's own validation found
+                # (the processor reads its params.contract): one problem, said once.
+                found = by_index[index]
+                found.extend(p for p in check_stage(stage) if p not in found)
     return by_index
 
 

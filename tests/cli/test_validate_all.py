@@ -80,3 +80,29 @@ def test_the_error_takes_a_message_a_problem_or_problems_and_nothing_else() -> N
     assert WorkflowValidationError([one, one]).problems == (one, one)
     with pytest.raises(TypeError, match="a message or Problem objects"):
         WorkflowValidationError(["bad"])  # type: ignore[list-item]
+
+
+def test_a_problem_both_the_workflow_and_its_agent_find_is_reported_once(
+    invoke: Invoke, write_workflow: WriteWorkflow
+) -> None:
+    # The workflow's validation checks params.contract, and so does the processor.
+    workflow = write_workflow(
+        """
+name = "sales"
+
+[[stages]]
+name = "process"
+agent = "processor"
+
+[[stages.params.contract.fields]]
+name = "amount"
+type = "moneyy"
+"""
+    )
+    result = invoke("validate", str(workflow))
+
+    assert result.exit_code == 2, result.output
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2, lines
+    assert "field 'params.contract.fields[0].type'" in lines[0]
+    assert lines[-1] == "invalid: 1 problem"
