@@ -61,11 +61,12 @@ def test_stores_in_several_threads_share_one_file(db_path: Path) -> None:
         try:
             with Runtime() as runtime, RunStore(db_path, busy_timeout_s=10.0) as store:
                 register_agents(runtime)
-                start.wait()
+                start.wait(timeout=60)
                 store.attach(runtime, recover=False)
                 for i in range(10):
                     runtime.submit(WORKFLOW, run_id=f"t{n}-{i}").result(timeout=10)
         except BaseException as exc:
+            start.abort()  # the others must not wait for a thread that failed
             errors.append(exc)
 
     db_path.parent.mkdir(parents=True)
